@@ -1,0 +1,234 @@
+//! `counter`: the officers' side of the queue — call, recall, start, finish, no-show, transfer, cancel.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand};
+use motcua::cli::UsageError;
+use motcua::{Action, Config, Store, Ticket};
+
+/// motcua counter: move the queue from an officer's counter.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Config file (default: $MOTCUA_CONFIG, else ./motcua.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct At {
+    /// The counter's number from the config.
+    #[arg(long, value_name = "N")]
+    counter: u32,
+    /// Print exactly one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct Numbered {
+    /// The ticket number as printed, e.g. 1005.
+    #[arg(long, value_name = "NUMBER")]
+    number: String,
+    /// Service code, when the same number exists in several services today.
+    #[arg(long, value_name = "CODE")]
+    service: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Call the next waiting ticket (finishes the counter's current one).
+    Call(At),
+    /// Call the current ticket again.
+    Recall(At),
+    /// The citizen arrived: start serving the current ticket.
+    Start(At),
+    /// Finish the current ticket.
+    Finish(At),
+    /// The called citizen did not come.
+    NoShow(At),
+    /// Park the current ticket (citizen fetching a document).
+    Hold(At),
+    /// Move the current ticket to another service, keeping its place.
+    Transfer {
+        #[command(flatten)]
+        at: At,
+        /// The service code to move it to.
+        #[arg(long, value_name = "CODE")]
+        to: String,
+    },
+    /// Cancel the current ticket, or the ticket given by --number.
+    Cancel {
+        #[command(flatten)]
+        at: At,
+        /// The ticket number to cancel instead of the current one.
+        #[arg(long, value_name = "NUMBER")]
+        number: Option<String>,
+        /// Service code, when the same number exists in several services today.
+        #[arg(long, value_name = "CODE", requires = "number")]
+        service: Option<String>,
+    },
+    /// Call a specific number out of order.
+    CallNumber {
+        #[command(flatten)]
+        at: At,
+        #[command(flatten)]
+        ticket: Numbered,
+    },
+    /// Put a held ticket back in the queue at its original place.
+    Unhold {
+        #[command(flatten)]
+        at: At,
+        #[command(flatten)]
+        ticket: Numbered,
+    },
+    /// A no-show turned up: back in the queue at its original place.
+    Reactivate {
+        #[command(flatten)]
+        at: At,
+        #[command(flatten)]
+        ticket: Numbered,
+    },
+    /// Show the queue: waiting per service and each counter's current ticket.
+    Queue {
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli: Cli = motcua::cli::parse_args();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("counter: {e:#}");
+            ExitCode::from(motcua::cli::exit_code(e.as_ref()) as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let cfg = Config::load(cli.config.as_deref())?;
+    let mut store = Store::open(&cfg).context("cannot open the queue database")?;
+    let now = Utc::now();
+    let (at, result) = match cli.command {
+        Command::Call(at) => {
+            let t = store.call_next(at.counter, now)?;
+            (at, t)
+        }
+        Command::Recall(at) => current(&mut store, at, Action::Recall)?,
+        Command::Start(at) => current(&mut store, at, Action::Start)?,
+        Command::Finish(at) => current(&mut store, at, Action::Finish)?,
+        Command::NoShow(at) => current(&mut store, at, Action::NoShow)?,
+        Command::Hold(at) => current(&mut store, at, Action::Hold)?,
+        Command::Transfer { at, to } => current(&mut store, at, Action::Transfer { to })?,
+        Command::Cancel {
+            at,
+            number: None,
+            service: _,
+        } => current(&mut store, at, Action::Cancel)?,
+        Command::Cancel {
+            at,
+            number: Some(number),
+            service,
+        } => {
+            cfg.counter(at.counter)?;
+            let t = store.act_on_number(&number, service.as_deref(), Action::Cancel, now)?;
+            (at, Some(t))
+        }
+        Command::CallNumber { at, ticket } => {
+            let action = Action::Call {
+                counter: at.counter,
+            };
+            numbered(&mut store, at, ticket, action)?
+        }
+        Command::Unhold { at, ticket } => numbered(&mut store, at, ticket, Action::Unhold)?,
+        Command::Reactivate { at, ticket } => numbered(&mut store, at, ticket, Action::Reactivate)?,
+        Command::Queue { json } => {
+            let state = store.state(now)?;
+            if json {
+                println!("{}", motcua::json::state(&state, &cfg));
+            } else {
+                println!("Ngày {}", state.business_date);
+                for (code, n) in &state.waiting {
+                    println!("  {:<28} đang chờ: {n}", cfg.service(code)?.name);
+                }
+                for (c, t) in &state.counters {
+                    let name = &cfg.counter(*c)?.name;
+                    match t {
+                        Some(t) => println!("  {name:<28} số {} ({})", t.number, t.status.as_str()),
+                        None => println!("  {name:<28} trống"),
+                    }
+                }
+            }
+            return Ok(());
+        }
+    };
+    print_ticket(&cfg, &at, result.as_ref())
+}
+
+fn current(store: &mut Store, at: At, action: Action) -> anyhow::Result<(At, Option<Ticket>)> {
+    let t = store.act_on_current(at.counter, action, Utc::now())?;
+    Ok((at, Some(t)))
+}
+
+fn numbered(
+    store: &mut Store,
+    at: At,
+    ticket: Numbered,
+    action: Action,
+) -> anyhow::Result<(At, Option<Ticket>)> {
+    if ticket.number.trim().is_empty() {
+        return Err(UsageError("--number must not be empty".into()).into());
+    }
+    store.config().counter(at.counter)?;
+    let t = store.act_on_number(
+        ticket.number.trim(),
+        ticket.service.as_deref(),
+        action,
+        Utc::now(),
+    )?;
+    Ok((at, Some(t)))
+}
+
+fn print_ticket(cfg: &Config, at: &At, t: Option<&Ticket>) -> anyhow::Result<()> {
+    if at.json {
+        let out = serde_json::json!({ "ticket": t.map(|t| motcua::json::ticket(t, cfg)) });
+        println!("{out}");
+        return Ok(());
+    }
+    match t {
+        None => println!("Không có công dân nào đang chờ."),
+        Some(t) => {
+            let service = &cfg.service(&t.service)?.name;
+            println!("Số {} – {} – {}", t.number, service, status_vi(t));
+        }
+    }
+    Ok(())
+}
+
+fn status_vi(t: &Ticket) -> String {
+    use motcua::Status::*;
+    match t.status {
+        Waiting => "đang chờ".into(),
+        Called => format!("mời đến quầy {}", t.counter.unwrap_or_default()),
+        Serving => format!("đang phục vụ tại quầy {}", t.counter.unwrap_or_default()),
+        Held => "tạm giữ".into(),
+        Done => "đã hoàn thành".into(),
+        NoShow => "vắng mặt".into(),
+        Cancelled => "đã hủy".into(),
+    }
+}

@@ -1,0 +1,162 @@
+//! The one error type of the shared library, with exit codes and officer-facing Vietnamese text.
+
+use std::path::PathBuf;
+
+/// Exit code: bad usage or bad config (CONTRACT.md).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code: anything not covered by a more specific code.
+pub const EXIT_OTHER: i32 = 1;
+
+/// Everything that can go wrong in the shared library.
+///
+/// Expected conditions (an unknown service, nothing to finish, a clock that went back) are variants
+/// of their own so that callers can react to them; `Display` is the English line for logs and stderr,
+/// [`Error::vi`] the Vietnamese line for the people in the office.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}; pass --config PATH or set MOTCUA_CONFIG")]
+    ConfigRead {
+        /// The file that was tried.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// The config file was read but is not valid.
+    #[error("config {file} line {line}: {message}")]
+    Config {
+        /// The config file's name as given.
+        file: String,
+        /// 1-based line of the offending key (0 when the problem has no line).
+        line: usize,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// A service code that the config does not define.
+    #[error("unknown service '{0}': use one of the codes in [[services]] of the config")]
+    UnknownService(String),
+    /// A priority class that the config does not define.
+    #[error("unknown priority class '{0}': use one of the codes in [[priorities]] of the config")]
+    UnknownPriority(String),
+    /// A counter number that the config does not define.
+    #[error("unknown counter {0}: use one of the numbers in [[counters]] of the config")]
+    UnknownCounter(u32),
+    /// The counter has no current ticket for an action that needs one.
+    #[error("counter {0} has no current ticket: call one first")]
+    NoCurrentTicket(u32),
+    /// No ticket with that number today.
+    #[error("no ticket numbered '{number}' today{}", service.as_ref().map(|s| format!(" in service {s}")).unwrap_or_default())]
+    TicketNotFound {
+        /// The number as printed.
+        number: String,
+        /// The service searched, if one was given.
+        service: Option<String>,
+    },
+    /// The same number exists in several services today; the caller must say which.
+    #[error("number '{0}' exists in several services today: add --service CODE")]
+    AmbiguousNumber(String),
+    /// The action does not apply to the ticket in its current state.
+    #[error("ticket {number} is {status}: cannot {action}")]
+    InvalidTransition {
+        /// The ticket's number.
+        number: String,
+        /// Its current status.
+        status: &'static str,
+        /// The refused action.
+        action: &'static str,
+    },
+    /// The clock is behind the newest service day already in the database.
+    #[error(
+        "the clock says service day {today} but tickets for {latest} already exist: fix the system clock (no ticket was issued)"
+    )]
+    ClockBehind {
+        /// The service day the clock gives now.
+        today: chrono::NaiveDate,
+        /// The newest service day in the database.
+        latest: chrono::NaiveDate,
+    },
+    /// A service has run out of numbers for the day.
+    #[error(
+        "service {service} has used all {digits}-digit numbers today: raise `digits` in the config"
+    )]
+    NumbersExhausted {
+        /// The service code.
+        service: String,
+        /// Its configured digit count.
+        digits: u8,
+    },
+    /// The database file was written by a newer motcua.
+    #[error(
+        "database schema version {found} is newer than this program ({supported}): upgrade motcua"
+    )]
+    SchemaTooNew {
+        /// The version found in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// The database stayed locked by other processes through every retry.
+    #[error("database is busy (locked by another process) after {0} attempts: try again")]
+    Busy(u32),
+    /// Any other SQLite failure.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// Any other I/O failure.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The process exit code this error maps to (CONTRACT.md).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::ConfigRead { .. }
+            | Error::Config { .. }
+            | Error::UnknownService(_)
+            | Error::UnknownPriority(_)
+            | Error::UnknownCounter(_)
+            | Error::AmbiguousNumber(_) => EXIT_USAGE,
+            _ => EXIT_OTHER,
+        }
+    }
+
+    /// The message in Vietnamese, for the screens citizens and officers read.
+    pub fn vi(&self) -> String {
+        match self {
+            Error::ConfigRead { .. } | Error::Config { .. } | Error::SchemaTooNew { .. } => {
+                "Cấu hình hệ thống có lỗi, vui lòng báo cán bộ kỹ thuật".to_string()
+            }
+            Error::UnknownService(s) => format!("Không có lĩnh vực mã {s}"),
+            Error::UnknownPriority(p) => format!("Không có đối tượng ưu tiên mã {p}"),
+            Error::UnknownCounter(c) => format!("Không có quầy số {c}"),
+            Error::NoCurrentTicket(c) => format!("Quầy {c} chưa gọi số nào"),
+            Error::TicketNotFound { number, .. } => {
+                format!("Không tìm thấy số {number} trong ngày hôm nay")
+            }
+            Error::AmbiguousNumber(n) => {
+                format!("Số {n} có ở nhiều lĩnh vực, vui lòng chọn lĩnh vực")
+            }
+            Error::InvalidTransition { number, .. } => {
+                format!("Không thể thực hiện thao tác này với số {number}")
+            }
+            Error::ClockBehind { .. } => {
+                "Đồng hồ máy bị lùi, vui lòng báo cán bộ kỹ thuật chỉnh giờ".to_string()
+            }
+            Error::NumbersExhausted { .. } => {
+                "Lĩnh vực này đã hết số trong ngày, vui lòng liên hệ cán bộ hướng dẫn".to_string()
+            }
+            Error::Busy(_) => "Hệ thống đang bận, vui lòng thử lại".to_string(),
+            Error::Database(_) | Error::Io { .. } => {
+                "Hệ thống gặp sự cố, vui lòng liên hệ cán bộ hướng dẫn".to_string()
+            }
+        }
+    }
+}
+
+/// Result with the library's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

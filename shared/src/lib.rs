@@ -1,0 +1,16 @@
+//! motcua's shared library: config, the pure queue core, the SQLite store and the JSON shapes.
+//!
+//! The binaries (`kiosk`, `counter`, `display-board`) are thin: they parse flags and config, open
+//! the [`store::Store`], and call into this crate.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod json;
+pub mod queue;
+pub mod store;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use queue::{Action, EventKind, Status, Ticket};
+pub use store::Store;
