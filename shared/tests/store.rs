@@ -1,0 +1,450 @@
+//! The store against real SQLite files: numbering, the service day, every action, the event log.
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+use motcua::queue::EventKind;
+use motcua::{Action, Config, Error, Status, Store};
+
+const CONFIG: &str = r#"
+[office]
+name = "UBND phường Hòa Khê"
+database = "q.db"
+timezone = "Asia/Ho_Chi_Minh"
+reset_at = "00:00"
+
+[queue]
+priority_ratio = 2
+max_wait_minutes = 60
+
+[[services]]
+code = "TP"
+name = "Tư pháp - Hộ tịch"
+first_number = 1001
+digits = 4
+
+[[services]]
+code = "DD"
+name = "Đất đai"
+prefix = "A"
+
+[[counters]]
+number = 1
+name = "Quầy 1"
+services = ["TP"]
+
+[[counters]]
+number = 2
+name = "Quầy 2"
+services = ["DD", "TP"]
+
+[[priorities]]
+code = "elderly"
+name = "Người cao tuổi"
+"#;
+
+struct Env {
+    dir: tempfile::TempDir,
+    store: Store,
+}
+
+impl Env {
+    /// Reopens the store on the same folder with `text` as the config.
+    fn reconfigure(&mut self, text: &str) {
+        let path = self.dir.path().join("other.toml");
+        std::fs::write(&path, text).unwrap();
+        self.store = Store::open(&Config::load(Some(&path)).unwrap()).unwrap();
+    }
+}
+
+fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("motcua.toml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let store = Store::open(&Config::load(Some(&path)).unwrap()).unwrap();
+    Env { dir, store }
+}
+
+/// Local Vietnam time on 2026-11-`day`.
+fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
+    Ho_Chi_Minh
+        .with_ymd_and_hms(2026, 11, day, h, m, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn numbers(store: &Store, day: u32) -> Vec<String> {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+    store
+        .tickets_of_day(date)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.number)
+        .collect()
+}
+
+fn kinds(store: &Store) -> Vec<&'static str> {
+    store
+        .events_after(0, 1000)
+        .unwrap()
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect()
+}
+
+#[test]
+fn numbering_per_service_with_prefix_and_padding() {
+    let mut e = env();
+    let s = &mut e.store;
+    let a = s.issue("TP", None, at(24, 8, 0)).unwrap();
+    let b = s.issue("DD", None, at(24, 8, 1)).unwrap();
+    let c = s.issue("TP", Some("elderly"), at(24, 8, 2)).unwrap();
+    assert_eq!(
+        (a.number.as_str(), b.number.as_str(), c.number.as_str()),
+        ("1001", "A001", "1002")
+    );
+    assert_eq!((a.seq, b.seq, c.seq), (1, 1, 2));
+    assert_eq!(c.priority.as_deref(), Some("elderly"));
+    assert_eq!(c.status, Status::Waiting);
+    assert_ne!(a.token, c.token);
+}
+
+#[test]
+fn unknown_service_and_priority_refused_nothing_written() {
+    let mut e = env();
+    assert!(matches!(
+        e.store.issue("XX", None, at(24, 8, 0)),
+        Err(Error::UnknownService(_))
+    ));
+    assert!(matches!(
+        e.store.issue("TP", Some("vip"), at(24, 8, 0)),
+        Err(Error::UnknownPriority(_))
+    ));
+    assert!(numbers(&e.store, 24).is_empty());
+    assert!(kinds(&e.store).is_empty());
+}
+
+#[test]
+fn numbering_restarts_at_midnight_in_vietnam_and_history_is_kept() {
+    let mut e = env();
+    let s = &mut e.store;
+    s.issue("TP", None, at(24, 23, 58)).unwrap();
+    let late = s.issue("TP", None, at(24, 23, 59)).unwrap();
+    let first = s.issue("TP", None, at(25, 0, 0)).unwrap();
+    assert_eq!(late.number, "1002");
+    assert_eq!(first.number, "1001");
+    assert_eq!(first.business_date.to_string(), "2026-11-25");
+    assert_eq!(numbers(s, 24), ["1001", "1002"]);
+    assert_eq!(numbers(s, 25), ["1001"]);
+}
+
+#[test]
+fn reset_at_moves_the_day_boundary() {
+    let mut e = env();
+    e.reconfigure(&CONFIG.replace("reset_at = \"00:00\"", "reset_at = \"05:30\""));
+    let s = &mut e.store;
+    let night = s.issue("TP", None, at(25, 5, 29)).unwrap();
+    let morning = s.issue("TP", None, at(25, 5, 30)).unwrap();
+    assert_eq!(night.business_date.to_string(), "2026-11-24");
+    assert_eq!(morning.business_date.to_string(), "2026-11-25");
+    assert_eq!(
+        (night.number.as_str(), morning.number.as_str()),
+        ("1001", "1001")
+    );
+}
+
+#[test]
+fn clock_going_back_within_the_day_never_duplicates() {
+    let mut e = env();
+    let s = &mut e.store;
+    s.issue("TP", None, at(24, 10, 0)).unwrap();
+    let back = s.issue("TP", None, at(24, 9, 0)).unwrap();
+    assert_eq!(back.number, "1002");
+    assert_eq!(numbers(s, 24), ["1001", "1002"]);
+}
+
+#[test]
+fn clock_going_back_to_yesterday_is_refused() {
+    let mut e = env();
+    let s = &mut e.store;
+    s.issue("TP", None, at(25, 7, 30)).unwrap();
+    let err = s.issue("TP", None, at(24, 23, 0)).unwrap_err();
+    assert!(matches!(err, Error::ClockBehind { .. }), "{err}");
+    assert!(numbers(s, 24).is_empty());
+    assert_eq!(numbers(s, 25), ["1001"]);
+}
+
+#[test]
+fn numbers_exhausted_is_an_error_not_a_wraparound() {
+    let mut e = env();
+    e.reconfigure(&CONFIG.replace(
+        "prefix = \"A\"",
+        "prefix = \"A\"\ndigits = 1\nfirst_number = 8",
+    ));
+    let s = &mut e.store;
+    assert_eq!(s.issue("DD", None, at(24, 8, 0)).unwrap().number, "A8");
+    assert_eq!(s.issue("DD", None, at(24, 8, 1)).unwrap().number, "A9");
+    assert!(matches!(
+        s.issue("DD", None, at(24, 8, 2)),
+        Err(Error::NumbersExhausted { .. })
+    ));
+}
+
+#[test]
+fn waiting_ahead_counts_the_right_queue() {
+    let mut e = env();
+    let s = &mut e.store;
+    s.issue("TP", None, at(24, 8, 0)).unwrap();
+    s.issue("TP", None, at(24, 8, 1)).unwrap();
+    s.issue("DD", None, at(24, 8, 2)).unwrap();
+    assert_eq!(s.issue("TP", None, at(24, 8, 3)).unwrap().waiting_ahead, 2);
+    // A priority ticket only waits behind other priority tickets.
+    let p1 = s.issue("TP", Some("elderly"), at(24, 8, 4)).unwrap();
+    let p2 = s.issue("TP", Some("elderly"), at(24, 8, 5)).unwrap();
+    assert_eq!((p1.waiting_ahead, p2.waiting_ahead), (0, 1));
+}
+
+#[test]
+fn call_order_priority_fairness_and_preference() {
+    let mut e = env();
+    let s = &mut e.store;
+    let n1 = s.issue("TP", None, at(24, 8, 0)).unwrap();
+    let p1 = s.issue("TP", Some("elderly"), at(24, 8, 1)).unwrap();
+    let p2 = s.issue("TP", Some("elderly"), at(24, 8, 2)).unwrap();
+    let p3 = s.issue("TP", Some("elderly"), at(24, 8, 3)).unwrap();
+    let d1 = s.issue("DD", None, at(24, 8, 4)).unwrap();
+    let mut call = |c| s.call_next(c, at(24, 8, 30)).unwrap().map(|t| t.id);
+    // priority_ratio = 2: two priority calls, then the waiting normal ticket.
+    assert_eq!(call(1), Some(p1.id));
+    assert_eq!(call(1), Some(p2.id));
+    assert_eq!(call(1), Some(n1.id));
+    // Counter 2 prefers DD over TP, but priority goes first.
+    assert_eq!(call(2), Some(p3.id));
+    assert_eq!(call(2), Some(d1.id));
+    assert_eq!(call(2), None);
+    assert_eq!(call(1), None);
+}
+
+#[test]
+fn overdue_ticket_jumps_the_preference_order() {
+    let mut e = env();
+    let s = &mut e.store;
+    let old_tp = s.issue("TP", None, at(24, 8, 0)).unwrap();
+    s.issue("DD", None, at(24, 8, 30)).unwrap();
+    // Counter 2 prefers DD, but at 09:00 the TP ticket has waited the 60 minute maximum.
+    let t = s.call_next(2, at(24, 9, 0)).unwrap().unwrap();
+    assert_eq!(t.id, old_tp.id);
+}
+
+#[test]
+fn calling_next_finishes_the_current_ticket() {
+    let mut e = env();
+    let s = &mut e.store;
+    let a = s.issue("TP", None, at(24, 8, 0)).unwrap();
+    s.issue("TP", None, at(24, 8, 1)).unwrap();
+    s.call_next(1, at(24, 9, 0)).unwrap();
+    s.call_next(1, at(24, 9, 5)).unwrap();
+    let a = s.ticket(a.id).unwrap();
+    assert_eq!(a.status, Status::Done);
+    assert_eq!(a.finished_at, Some(at(24, 9, 5)));
+    assert_eq!(
+        kinds(s),
+        ["issued", "issued", "called", "finished", "called"]
+    );
+}
+
+#[test]
+fn full_lifecycle_through_the_store() {
+    let mut e = env();
+    let s = &mut e.store;
+    let t = s.issue("TP", None, at(24, 8, 0)).unwrap();
+    let now = at(24, 9, 0);
+    s.call_next(1, now).unwrap();
+    assert_eq!(s.act_on_current(1, Action::Recall, now).unwrap().recalls, 1);
+    assert_eq!(
+        s.act_on_current(1, Action::Start, now).unwrap().status,
+        Status::Serving
+    );
+    let done = s.act_on_current(1, Action::Finish, at(24, 9, 7)).unwrap();
+    assert_eq!(done.status, Status::Done);
+    assert!(matches!(
+        s.act_on_current(1, Action::Finish, now),
+        Err(Error::NoCurrentTicket(1))
+    ));
+    let t = s.ticket(t.id).unwrap();
+    assert_eq!(
+        (t.called_at, t.started_at, t.finished_at),
+        (Some(now), Some(now), Some(at(24, 9, 7)))
+    );
+    assert_eq!(
+        kinds(s),
+        ["issued", "called", "recalled", "started", "finished"]
+    );
+}
+
+#[test]
+fn no_show_reactivated_returns_to_its_original_place() {
+    let mut e = env();
+    let s = &mut e.store;
+    let a = s.issue("TP", None, at(24, 8, 0)).unwrap();
+    let b = s.issue("TP", None, at(24, 8, 1)).unwrap();
+    s.call_next(1, at(24, 9, 0)).unwrap();
+    s.act_on_current(1, Action::NoShow, at(24, 9, 2)).unwrap();
+    let back = s
+        .act_on_number(&a.number, None, Action::Reactivate, at(24, 9, 10))
+        .unwrap();
+    assert_eq!(back.status, Status::Waiting);
+    // a was issued before b, so it is called first again.
+    assert_eq!(s.call_next(1, at(24, 9, 11)).unwrap().unwrap().id, a.id);
+    assert_eq!(s.call_next(1, at(24, 9, 12)).unwrap().unwrap().id, b.id);
+}
+
+#[test]
+fn transfer_keeps_the_place_in_the_new_queue() {
+    let mut e = env();
+    let s = &mut e.store;
+    let tp = s.issue("TP", None, at(24, 8, 0)).unwrap();
+    let dd = s.issue("DD", None, at(24, 8, 5)).unwrap();
+    s.call_next(1, at(24, 8, 10)).unwrap();
+    assert!(matches!(
+        s.act_on_current(1, Action::Transfer { to: "ZZ".into() }, at(24, 8, 12)),
+        Err(Error::UnknownService(_))
+    ));
+    let moved = s
+        .act_on_current(1, Action::Transfer { to: "DD".into() }, at(24, 8, 12))
+        .unwrap();
+    assert_eq!(
+        (moved.service.as_str(), moved.status, moved.counter),
+        ("DD", Status::Waiting, None)
+    );
+    // Counter 2 serves DD first: the transferred ticket (issued 08:00) goes before the DD one (08:05).
+    assert_eq!(s.call_next(2, at(24, 8, 13)).unwrap().unwrap().id, tp.id);
+    assert_eq!(s.call_next(2, at(24, 8, 14)).unwrap().unwrap().id, dd.id);
+    let ev = s.events_after(0, 100).unwrap();
+    assert!(
+        ev.iter()
+            .any(|e| e.kind == EventKind::Transferred { from: "TP".into() })
+    );
+}
+
+#[test]
+fn call_specific_number_hold_unhold_and_cancel() {
+    let mut e = env();
+    let s = &mut e.store;
+    s.issue("TP", None, at(24, 8, 0)).unwrap();
+    let b = s.issue("TP", None, at(24, 8, 1)).unwrap();
+    let c = s.issue("TP", None, at(24, 8, 2)).unwrap();
+    let now = at(24, 9, 0);
+    let called = s
+        .act_on_number("1002", None, Action::Call { counter: 1 }, now)
+        .unwrap();
+    assert_eq!((called.id, called.counter), (b.id, Some(1)));
+    assert_eq!(
+        s.act_on_current(1, Action::Hold, now).unwrap().status,
+        Status::Held
+    );
+    let unheld = s
+        .act_on_number("1002", Some("TP"), Action::Unhold, now)
+        .unwrap();
+    assert_eq!(unheld.status, Status::Waiting);
+    let cancelled = s.act_on_number("1003", None, Action::Cancel, now).unwrap();
+    assert_eq!(cancelled.status, Status::Cancelled);
+    assert!(matches!(
+        s.act_on_number("1003", None, Action::Cancel, now),
+        Err(Error::InvalidTransition { .. })
+    ));
+    assert!(matches!(
+        s.act_on_number("9999", None, Action::Cancel, now),
+        Err(Error::TicketNotFound { .. })
+    ));
+    assert_eq!(s.ticket(c.id).unwrap().status, Status::Cancelled);
+}
+
+#[test]
+fn same_number_in_two_services_needs_the_service() {
+    let mut e = env();
+    e.reconfigure(&CONFIG.replace("prefix = \"A\"", "first_number = 1001\ndigits = 4"));
+    let s = &mut e.store;
+    s.issue("TP", None, at(24, 8, 0)).unwrap();
+    let dd = s.issue("DD", None, at(24, 8, 1)).unwrap();
+    let now = at(24, 9, 0);
+    assert!(matches!(
+        s.act_on_number("1001", None, Action::Cancel, now),
+        Err(Error::AmbiguousNumber(_))
+    ));
+    let t = s
+        .act_on_number("1001", Some("DD"), Action::Cancel, now)
+        .unwrap();
+    assert_eq!(t.id, dd.id);
+}
+
+#[test]
+fn events_have_increasing_ids_and_resume_from_an_id() {
+    let mut e = env();
+    let s = &mut e.store;
+    for m in 0..5 {
+        s.issue("TP", None, at(24, 8, m)).unwrap();
+    }
+    let all = s.events_after(0, 100).unwrap();
+    assert_eq!(all.len(), 5);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(s.events_after(all[2].id, 100).unwrap(), all[3..].to_vec());
+    assert_eq!(s.events_after(0, 2).unwrap(), all[..2].to_vec());
+}
+
+#[test]
+fn state_shows_waiting_and_current() {
+    let mut e = env();
+    let s = &mut e.store;
+    s.issue("TP", None, at(24, 8, 0)).unwrap();
+    s.issue("TP", None, at(24, 8, 1)).unwrap();
+    s.issue("DD", None, at(24, 8, 2)).unwrap();
+    s.call_next(1, at(24, 8, 3)).unwrap();
+    let st = s.state(at(24, 8, 4)).unwrap();
+    assert_eq!(st.waiting, [("TP".to_string(), 1), ("DD".to_string(), 1)]);
+    assert_eq!(st.counters[0].1.as_ref().unwrap().number, "1001");
+    assert!(st.counters[1].1.is_none());
+    assert_eq!(st.last_event_id, 4);
+}
+
+#[test]
+fn reopening_keeps_everything_and_newer_schema_is_refused() {
+    let e = env();
+    let cfg = e.store.config().clone();
+    drop(e.store);
+    let mut s = Store::open(&cfg).unwrap();
+    s.issue("TP", None, at(24, 8, 0)).unwrap();
+    drop(s);
+    let s = Store::open(&cfg).unwrap();
+    assert_eq!(numbers(&s, 24), ["1001"]);
+    drop(s);
+    let raw = rusqlite::Connection::open(&cfg.office.database).unwrap();
+    raw.pragma_update(None, "user_version", 99).unwrap();
+    drop(raw);
+    assert!(matches!(
+        Store::open(&cfg),
+        Err(Error::SchemaTooNew { found: 99, .. })
+    ));
+}
+
+#[test]
+fn database_settings_are_the_multi_process_ones() {
+    let e = env();
+    let db = e.store.config().office.database.clone();
+    let raw = rusqlite::Connection::open(&db).unwrap();
+    let mode: String = raw
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let version: i64 = raw
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, motcua::store::SCHEMA_VERSION);
+    // Duplicates are impossible in the schema itself, not only in the code.
+    let dup = raw.execute(
+        "INSERT INTO ticket (service, origin_service, business_date, seq, number, status, \
+         queue_at, issued_at, waiting_ahead, token) VALUES ('TP','TP','2026-11-24',1,'1001','waiting',0,0,0,'x'), \
+         ('TP','TP','2026-11-24',1,'1001','waiting',0,0,0,'y')",
+        [],
+    );
+    assert!(dup.is_err());
+}
