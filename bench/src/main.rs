@@ -1,1 +1,268 @@
-fn main() {}
+//! `motcua-bench`: prints the queue's speed figures for BENCHMARKS.md, and runs the looping worker
+//! processes that the benchmark and the SIGKILL test start.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use motcua::{Config, Store};
+
+/// motcua benchmarks.
+#[derive(Parser)]
+#[command(about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run every benchmark on a fresh database in a temporary folder and print the figures.
+    Run {
+        /// Tickets issued by the single idle process.
+        #[arg(long, default_value_t = 1000)]
+        single: u32,
+        /// Issue+call pairs per writer process.
+        #[arg(long, default_value_t = 300)]
+        pairs: u32,
+        /// Writer processes running at once.
+        #[arg(long, default_value_t = 4)]
+        writers: u32,
+        /// Folder for the benchmark database (default: a new temporary folder).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Loop: issue a ticket, then call one at the counter; print one JSON line per committed step.
+    Worker {
+        /// The office config.
+        #[arg(long)]
+        config: PathBuf,
+        /// Service to issue for.
+        #[arg(long, default_value = "TP")]
+        service: String,
+        /// Counter to call at (0: issue only).
+        #[arg(long, default_value_t = 1)]
+        counter: u32,
+        /// Pairs to run (0: until killed).
+        #[arg(long, default_value_t = 0)]
+        pairs: u32,
+    },
+}
+
+const BENCH_CONFIG: &str = r#"
+[office]
+name = "Benchmark"
+database = "bench.db"
+timezone = "Asia/Ho_Chi_Minh"
+
+[[services]]
+code = "TP"
+name = "Tư pháp - Hộ tịch"
+digits = 6
+
+[[counters]]
+number = 1
+name = "Quầy 1"
+services = ["TP"]
+
+[[counters]]
+number = 2
+name = "Quầy 2"
+services = ["TP"]
+
+[[counters]]
+number = 3
+name = "Quầy 3"
+services = ["TP"]
+
+[[counters]]
+number = 4
+name = "Quầy 4"
+services = ["TP"]
+
+[[counters]]
+number = 5
+name = "Quầy 5"
+services = ["TP"]
+
+[[counters]]
+number = 6
+name = "Quầy 6"
+services = ["TP"]
+
+[[counters]]
+number = 7
+name = "Quầy 7"
+services = ["TP"]
+
+[[counters]]
+number = 8
+name = "Quầy 8"
+services = ["TP"]
+"#;
+
+fn main() -> anyhow::Result<()> {
+    let cli: Cli = motcua::cli::parse_args();
+    match cli.command {
+        Cmd::Worker {
+            config,
+            service,
+            counter,
+            pairs,
+        } => worker(&config, &service, counter, pairs),
+        Cmd::Run {
+            single,
+            pairs,
+            writers,
+            dir,
+        } => run(single, pairs, writers, dir),
+    }
+}
+
+fn worker(config: &Path, service: &str, counter: u32, pairs: u32) -> anyhow::Result<()> {
+    let cfg = Config::load(Some(config))?;
+    let mut store = Store::open(&cfg)?;
+    let mut out = std::io::stdout().lock();
+    let mut n = 0;
+    while pairs == 0 || n < pairs {
+        let t0 = Instant::now();
+        let t = store.issue(service, None, Utc::now())?;
+        let issue_us = t0.elapsed().as_micros();
+        // Written only after COMMIT returned: a line on stdout is a promise the ticket exists.
+        writeln!(
+            out,
+            r#"{{"op":"issue","id":{},"number":"{}","us":{issue_us}}}"#,
+            t.id, t.number
+        )?;
+        if counter > 0 {
+            let t1 = Instant::now();
+            let called = store.call_next(counter, Utc::now())?;
+            let call_us = t1.elapsed().as_micros();
+            let id = called.map_or(-1, |t| t.id);
+            writeln!(out, r#"{{"op":"call","id":{id},"us":{call_us}}}"#)?;
+        }
+        out.flush()?;
+        n += 1;
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn run(single: u32, pairs: u32, writers: u32, dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let (dir, remove) = match dir {
+        Some(d) => (d, false),
+        None => (tempfile_dir(), true),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let result = measure(&dir, single, pairs, writers);
+    if remove {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result
+}
+
+fn measure(dir: &Path, single: u32, pairs: u32, writers: u32) -> anyhow::Result<()> {
+    let fsync_ms = fsync_time(dir)?;
+    println!("fsync (4 KiB write + fdatasync, median of 200): {fsync_ms:.2} ms");
+
+    // 1. One process, idle machine: issue latency.
+    let cfg_path = dir.join("single.toml");
+    std::fs::write(&cfg_path, BENCH_CONFIG.replace("bench.db", "single.db"))?;
+    let cfg = Config::load(Some(&cfg_path))?;
+    let mut store = Store::open(&cfg)?;
+    let mut lat = Vec::with_capacity(single as usize);
+    for _ in 0..single {
+        let t0 = Instant::now();
+        store.issue("TP", None, Utc::now())?;
+        lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    lat.sort_by(f64::total_cmp);
+    println!(
+        "single process, {single} issues: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&lat, 50.0),
+        percentile(&lat, 99.0),
+        lat.last().copied().unwrap_or(f64::NAN)
+    );
+
+    // 2. N writer processes, each issue+call pairs, on one file.
+    let cfg_path = dir.join("multi.toml");
+    std::fs::write(&cfg_path, BENCH_CONFIG.replace("bench.db", "multi.db"))?;
+    drop(Store::open(&Config::load(Some(&cfg_path))?)?);
+    let me = std::env::current_exe()?;
+    let start = Instant::now();
+    let children = (1..=writers)
+        .map(|i| {
+            Command::new(&me)
+                .args(["worker", "--config"])
+                .arg(&cfg_path)
+                .args(["--counter", &i.to_string(), "--pairs", &pairs.to_string()])
+                .stdout(Stdio::piped())
+                .spawn()
+                .context("start worker")
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut issue = Vec::new();
+    let mut call = Vec::new();
+    for c in children {
+        let out = c.wait_with_output()?;
+        if !out.status.success() {
+            bail!("worker failed: {}", out.status);
+        }
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let v: serde_json::Value = serde_json::from_str(line)?;
+            let ms = v["us"].as_f64().unwrap_or(f64::NAN) / 1000.0;
+            match v["op"].as_str() {
+                Some("issue") => issue.push(ms),
+                _ => call.push(ms),
+            }
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    issue.sort_by(f64::total_cmp);
+    call.sort_by(f64::total_cmp);
+    let total = (writers * pairs) as f64;
+    println!(
+        "{writers} writer processes x {pairs} issue+call pairs: {:.0} pairs/s ({:.2} s wall)",
+        total / wall,
+        wall
+    );
+    println!(
+        "  issue latency p50 {:.2} ms, p99 {:.2} ms; call latency p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&issue, 50.0),
+        percentile(&issue, 99.0),
+        percentile(&call, 50.0),
+        percentile(&call, 99.0)
+    );
+    Ok(())
+}
+
+fn tempfile_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("motcua-bench-{}", std::process::id()))
+}
+
+/// Median time of a small write + fdatasync in `dir`: the floor under every durable commit.
+fn fsync_time(dir: &Path) -> anyhow::Result<f64> {
+    let mut f = File::create(dir.join("fsync.probe"))?;
+    let buf = [0u8; 4096];
+    let mut times = Vec::new();
+    for _ in 0..200 {
+        let t0 = Instant::now();
+        f.write_all(&buf)?;
+        f.sync_data()?;
+        times.push(t0.elapsed());
+    }
+    times.sort();
+    Ok(times[times.len() / 2].as_secs_f64() * 1000.0)
+}

@@ -19,9 +19,14 @@ pub fn parse_args<T: clap::Parser>() -> T {
                 let _ = e.print();
                 std::process::exit(code);
             }
+            // clap's message spreads over a paragraph; scripts and people get its gist on one line.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("error: bad usage").trim();
-            eprintln!("{first} (see --help)");
+            let gist: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty())
+                .collect();
+            eprintln!("{} (see --help)", gist.join(" "));
             std::process::exit(EXIT_USAGE);
         }
     }

@@ -1,1 +1,218 @@
+//! Helpers for motcua's end-to-end tests: find the built binaries, write an office config into a
+//! temporary folder, run the binaries as real processes, and read the database independently.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The folder holding the workspace's built binaries (`target/debug` for `cargo test`).
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current test executable");
+    // target/debug/deps/<test>-<hash> -> target/debug
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test executable lives in target/<profile>/deps")
+        .to_path_buf()
+}
+
+/// The path of a workspace binary; panics with what to do when it was not built.
+pub fn bin(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: build the binaries first (cargo build --workspace --bins), \
+         or use the README's test command",
+        p.display()
+    );
+    p
+}
+
+/// A config with two services, four counters serving both, and one priority class.
+pub const OFFICE_CONFIG: &str = r#"
+[office]
+name = "UBND phường Hòa Khê"
+database = "motcua.db"
+timezone = "Asia/Ho_Chi_Minh"
+reset_at = "00:00"
+
+[[services]]
+code = "TP"
+name = "Tư pháp - Hộ tịch"
+first_number = 1001
+digits = 4
+
+[[services]]
+code = "DD"
+name = "Đất đai"
+first_number = 1
+digits = 5
+
+[[counters]]
+number = 1
+name = "Quầy 1"
+services = ["TP", "DD"]
+
+[[counters]]
+number = 2
+name = "Quầy 2"
+services = ["DD", "TP"]
+
+[[counters]]
+number = 3
+name = "Quầy 3"
+services = ["TP"]
+
+[[counters]]
+number = 4
+name = "Quầy 4"
+services = ["DD"]
+
+[[priorities]]
+code = "elderly"
+name = "Người cao tuổi"
+"#;
+
+/// A temporary office: a folder with a config file and (once used) its database.
+pub struct Office {
+    /// The temporary folder; removed on drop.
+    pub dir: tempfile::TempDir,
+}
+
+impl Office {
+    /// An office using [`OFFICE_CONFIG`].
+    pub fn new() -> Office {
+        Office::with_config(OFFICE_CONFIG)
+    }
+
+    /// An office whose config file holds `text`.
+    pub fn with_config(text: &str) -> Office {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(dir.path().join("motcua.toml"), text).expect("write config");
+        Office { dir }
+    }
+
+    /// The config file.
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("motcua.toml")
+    }
+
+    /// The database file.
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("motcua.db")
+    }
+
+    /// A command for binary `name` with `--config` set to this office.
+    pub fn command(&self, name: &str) -> Command {
+        let mut c = Command::new(bin(name));
+        c.arg("--config").arg(self.config());
+        c.env_remove("MOTCUA_CONFIG");
+        c
+    }
+
+    /// Runs binary `name` with `args` and waits for it.
+    pub fn run(&self, name: &str, args: &[&str]) -> Output {
+        self.command(name).args(args).output().expect("run binary")
+    }
+
+    /// Opens the database read-only, independently of motcua's store.
+    pub fn open_db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(
+            &self.db(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open database")
+    }
+}
+
+impl Default for Office {
+    fn default() -> Self {
+        Office::new()
+    }
+}
+
+/// Parses the one JSON object a `--json` command printed.
+pub fn json(out: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}): {text:?}; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The invariants every run must keep, checked straight from the database file.
+///
+/// Returns the number of tickets. Panics naming the broken invariant:
+/// - `PRAGMA integrity_check` is ok;
+/// - no duplicate number within a service and day, and each day's sequence is 1..=n (no gaps);
+/// - no ticket was called by two counters (each ticket has at most one `called` event, as these
+///   tests never transfer or reactivate);
+/// - every ticket's events start with `issued`.
+pub fn check_invariants(db: &rusqlite::Connection) -> usize {
+    let ok: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok", "integrity_check");
+
+    let mut stmt = db
+        .prepare(
+            "SELECT origin_service, business_date, COUNT(*), COUNT(DISTINCT number), \
+             COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM ticket GROUP BY origin_service, business_date",
+        )
+        .unwrap();
+    let groups = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let mut total = 0;
+    for (svc, day, n, numbers, seqs, min, max) in groups {
+        assert_eq!(n, numbers, "duplicate number in {svc} on {day}");
+        assert_eq!(n, seqs, "duplicate sequence in {svc} on {day}");
+        assert_eq!(
+            (min, max),
+            (1, n),
+            "gap in {svc} on {day}: seq {min}..={max} for {n} tickets"
+        );
+        total += n as usize;
+    }
+
+    let double: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM (SELECT ticket_id FROM event WHERE kind = 'called' \
+             GROUP BY ticket_id HAVING COUNT(*) > 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(double, 0, "tickets called more than once");
+    let unissued: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM ticket t WHERE NOT EXISTS \
+             (SELECT 1 FROM event e WHERE e.ticket_id = t.id AND e.kind = 'issued')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unissued, 0, "tickets without an issued event");
+    let current: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM (SELECT counter FROM ticket WHERE status IN ('called','serving') \
+             GROUP BY counter HAVING COUNT(*) > 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(current, 0, "a counter with two current tickets");
+    total
+}
