@@ -115,11 +115,8 @@ impl Office {
 
     /// Opens the database read-only, independently of motcua's store.
     pub fn open_db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open_with_flags(
-            &self.db(),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .expect("open database")
+        rusqlite::Connection::open_with_flags(self.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open database")
     }
 }
 
