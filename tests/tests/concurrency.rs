@@ -18,14 +18,14 @@ fn four_issuers_and_four_callers_keep_every_invariant() {
     let deadline = Instant::now() + RUN_FOR;
 
     let issuers: Vec<_> = (0..4)
-        .map(|i| {
+        .map(|i: u32| {
             let office = Arc::clone(&office);
             std::thread::spawn(move || {
                 let mut issued = Vec::new();
-                let service = if i % 2 == 0 { "TP" } else { "DD" };
+                let service = if i.is_multiple_of(2) { "TP" } else { "DD" };
                 while Instant::now() < deadline {
                     let mut args = vec!["issue", "--service", service, "--json"];
-                    if i == 3 && issued.len() % 3 == 0 {
+                    if i == 3 && issued.len().is_multiple_of(3) {
                         args.extend(["--priority", "elderly"]);
                     }
                     let out = office.run("kiosk", &args);

@@ -23,12 +23,12 @@ fn spawn_worker(office: &Office, service: &str, counter: u32) -> Child {
 }
 
 fn spawn_cli(office: &Office, i: usize) -> Child {
-    let mut c = if i % 2 == 0 {
+    let mut c = if i.is_multiple_of(2) {
         let mut c = office.command("kiosk");
         c.args([
             "issue",
             "--service",
-            if i % 4 == 0 { "TP" } else { "DD" },
+            if i.is_multiple_of(4) { "TP" } else { "DD" },
             "--json",
         ]);
         c
