@@ -174,8 +174,12 @@ fn run(single: u32, pairs: u32, writers: u32, dir: Option<PathBuf>) -> anyhow::R
 }
 
 fn measure(dir: &Path, single: u32, pairs: u32, writers: u32) -> anyhow::Result<()> {
-    let fsync_ms = fsync_time(dir)?;
-    println!("fsync (4 KiB write + fdatasync, median of 200): {fsync_ms:.2} ms");
+    let fsync = fsync_times(dir)?;
+    println!(
+        "fsync (4 KiB write + fdatasync, 200 times): p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&fsync, 50.0),
+        percentile(&fsync, 99.0)
+    );
 
     // 1. One process, idle machine: issue latency.
     let cfg_path = dir.join("single.toml");
@@ -252,8 +256,8 @@ fn tempfile_dir() -> PathBuf {
     std::env::temp_dir().join(format!("motcua-bench-{}", std::process::id()))
 }
 
-/// Median time of a small write + fdatasync in `dir`: the floor under every durable commit.
-fn fsync_time(dir: &Path) -> anyhow::Result<f64> {
+/// Sorted times (ms) of a small write + fdatasync in `dir`: the floor under every durable commit.
+fn fsync_times(dir: &Path) -> anyhow::Result<Vec<f64>> {
     let mut f = File::create(dir.join("fsync.probe"))?;
     let buf = [0u8; 4096];
     let mut times = Vec::new();
@@ -261,8 +265,8 @@ fn fsync_time(dir: &Path) -> anyhow::Result<f64> {
         let t0 = Instant::now();
         f.write_all(&buf)?;
         f.sync_data()?;
-        times.push(t0.elapsed());
+        times.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
-    times.sort();
-    Ok(times[times.len() / 2].as_secs_f64() * 1000.0)
+    times.sort_by(f64::total_cmp);
+    Ok(times)
 }

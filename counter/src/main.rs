@@ -164,13 +164,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("Ngày {}", state.business_date);
                 for (code, n) in &state.waiting {
-                    println!("  {:<28} đang chờ: {n}", cfg.service(code)?.name);
+                    println!("  {:<34} đang chờ: {n}", cfg.service(code)?.name);
                 }
                 for (c, t) in &state.counters {
                     let name = &cfg.counter(*c)?.name;
                     match t {
-                        Some(t) => println!("  {name:<28} số {} ({})", t.number, t.status.as_str()),
-                        None => println!("  {name:<28} trống"),
+                        Some(t) => println!("  {name:<34} số {} ({})", t.number, t.status.vi()),
+                        None => println!("  {name:<34} trống"),
                     }
                 }
             }
@@ -221,14 +221,10 @@ fn print_ticket(cfg: &Config, at: &At, t: Option<&Ticket>) -> anyhow::Result<()>
 }
 
 fn status_vi(t: &Ticket) -> String {
-    use motcua::Status::*;
+    let counter = t.counter.unwrap_or_default();
     match t.status {
-        Waiting => "đang chờ".into(),
-        Called => format!("mời đến quầy {}", t.counter.unwrap_or_default()),
-        Serving => format!("đang phục vụ tại quầy {}", t.counter.unwrap_or_default()),
-        Held => "tạm giữ".into(),
-        Done => "đã hoàn thành".into(),
-        NoShow => "vắng mặt".into(),
-        Cancelled => "đã hủy".into(),
+        motcua::Status::Called => format!("mời đến quầy {counter}"),
+        motcua::Status::Serving => format!("đang phục vụ tại quầy {counter}"),
+        other => other.vi().to_string(),
     }
 }

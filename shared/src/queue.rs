@@ -44,6 +44,19 @@ impl Status {
         }
     }
 
+    /// The status in Vietnamese, for officers' screens.
+    pub fn vi(self) -> &'static str {
+        match self {
+            Status::Waiting => "đang chờ",
+            Status::Called => "đã gọi",
+            Status::Serving => "đang phục vụ",
+            Status::Held => "tạm giữ",
+            Status::Done => "đã hoàn thành",
+            Status::NoShow => "vắng mặt",
+            Status::Cancelled => "đã hủy",
+        }
+    }
+
     /// Parses [`Status::as_str`] output.
     pub fn parse(s: &str) -> Option<Status> {
         [
