@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod json;
 pub mod queue;
+pub mod raster;
 pub mod store;
 
 pub use config::Config;
