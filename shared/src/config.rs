@@ -111,7 +111,7 @@ pub struct StatusPage {
 }
 
 /// `[printer]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Printer {
     /// Serial port path, or `virtual:DIR`.
     pub port: String,
@@ -119,7 +119,51 @@ pub struct Printer {
     pub baud: u32,
     /// Printable width in dots, one of [`WIDTHS_DOTS`].
     pub width_dots: u32,
+    /// Serial flow control.
+    pub flow_control: FlowControl,
+    /// How the status QR code is printed.
+    pub qr: QrMode,
+    /// A short line printed at the bottom of every ticket.
+    pub footer: Option<String>,
+    /// How long to wait for the printer's answer to a status query.
+    pub status_timeout: Duration,
+    /// What the kiosk does when the printer is not ready.
+    pub when_not_ready: WhenNotReady,
 }
+
+/// Serial flow control (`[printer] flow_control`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowControl {
+    /// No flow control (default).
+    None,
+    /// RTS/CTS.
+    Hardware,
+    /// XON/XOFF.
+    Software,
+}
+
+/// How the QR code is printed (`[printer] qr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QrMode {
+    /// The printer's own QR command, `GS ( k` (default; smallest).
+    Native,
+    /// A raster picture, for printers without `GS ( k`.
+    Raster,
+}
+
+/// What the kiosk does when the printer is not ready (`[printer] when_not_ready`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenNotReady {
+    /// Refuse to issue until the printer is ready (default).
+    Refuse,
+    /// Issue anyway and show the number on screen.
+    ShowOnScreen,
+}
+
+/// Default time to wait for a printer status answer (NOTES.md: no answer in ~500 ms = off).
+pub const DEFAULT_STATUS_TIMEOUT_MS: u32 = 500;
+/// Longest footer line accepted, in characters.
+pub const MAX_FOOTER_CHARS: usize = 64;
 
 /// `[queue]`: who goes next when several wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,6 +320,11 @@ struct RawPrinter {
     port: Spanned<String>,
     baud: Option<Spanned<i64>>,
     width_dots: Option<Spanned<i64>>,
+    flow_control: Option<Spanned<String>>,
+    qr: Option<Spanned<String>>,
+    footer: Option<Spanned<String>>,
+    status_timeout_ms: Option<Spanned<i64>>,
+    when_not_ready: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -306,6 +355,32 @@ impl Validator<'_> {
             return Err(self.err(span, format!("`{key}` must not be empty")));
         }
         Ok(s)
+    }
+
+    /// One of a fixed set of words; `None` gives `default`.
+    fn choice<T: Copy>(
+        &self,
+        key: &str,
+        v: Option<Spanned<String>>,
+        options: &[(&str, T)],
+        default: T,
+    ) -> Result<T> {
+        let Some(v) = v else { return Ok(default) };
+        options
+            .iter()
+            .find(|(name, _)| *name == v.get_ref())
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+                self.err(
+                    v.span(),
+                    format!(
+                        "`{key}` = '{}': use one of {}",
+                        v.get_ref(),
+                        names.join(", ")
+                    ),
+                )
+            })
     }
 
     fn int(
@@ -526,6 +601,48 @@ impl Validator<'_> {
                         ));
                     }
                 };
+                let flow_control = self.choice(
+                    "printer.flow_control",
+                    p.flow_control,
+                    &[
+                        ("none", FlowControl::None),
+                        ("hardware", FlowControl::Hardware),
+                        ("software", FlowControl::Software),
+                    ],
+                    FlowControl::None,
+                )?;
+                let qr = self.choice(
+                    "printer.qr",
+                    p.qr,
+                    &[("native", QrMode::Native), ("raster", QrMode::Raster)],
+                    QrMode::Native,
+                )?;
+                let when_not_ready = self.choice(
+                    "printer.when_not_ready",
+                    p.when_not_ready,
+                    &[
+                        ("refuse", WhenNotReady::Refuse),
+                        ("show", WhenNotReady::ShowOnScreen),
+                    ],
+                    WhenNotReady::Refuse,
+                )?;
+                let footer = match p.footer {
+                    None => None,
+                    Some(f) => {
+                        let span = f.span();
+                        let f: String = f.into_inner().trim().nfc().collect();
+                        if f.chars().count() > MAX_FOOTER_CHARS || f.contains(['\n', '\r']) {
+                            return Err(self.err(span, format!("`printer.footer`: use one line of at most {MAX_FOOTER_CHARS} characters")));
+                        }
+                        (!f.is_empty()).then_some(f)
+                    }
+                };
+                let timeout = self.int(
+                    "printer.status_timeout_ms",
+                    p.status_timeout_ms,
+                    50..10_001,
+                    DEFAULT_STATUS_TIMEOUT_MS.into(),
+                )? as u64;
                 Some(Printer {
                     port: if let Some(dir) = port.strip_prefix("virtual:") {
                         format!("virtual:{}", base.join(dir).display())
@@ -534,6 +651,11 @@ impl Validator<'_> {
                     },
                     baud,
                     width_dots,
+                    flow_control,
+                    qr,
+                    footer,
+                    status_timeout: Duration::from_millis(timeout),
+                    when_not_ready,
                 })
             }
         };
@@ -813,6 +935,32 @@ name = "Người cao tuổi"
             &format!("{GOOD}\n[queue]\npriority_ratio = 0\n"),
             29,
             "queue.priority_ratio",
+        );
+    }
+
+    #[test]
+    fn printer_options() {
+        let text = format!(
+            "{GOOD}\n[printer]\nport = \"/dev/ttyS0\"\nqr = \"raster\"\nflow_control = \"hardware\"\nfooter = \"Xin cảm ơn\"\nwhen_not_ready = \"show\"\n"
+        );
+        let p = parse(&text).unwrap().printer.unwrap();
+        assert_eq!(
+            (p.qr, p.flow_control, p.when_not_ready),
+            (
+                QrMode::Raster,
+                FlowControl::Hardware,
+                WhenNotReady::ShowOnScreen
+            )
+        );
+        assert_eq!(p.footer.as_deref(), Some("Xin cảm ơn"));
+        assert_eq!(
+            (p.baud, p.width_dots, p.status_timeout),
+            (9600, 576, Duration::from_millis(500))
+        );
+        check_err(
+            &format!("{GOOD}\n[printer]\nport = \"/dev/ttyS0\"\nqr = \"svg\"\n"),
+            30,
+            "`printer.qr` = 'svg': use one of native, raster",
         );
     }
 

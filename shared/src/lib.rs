@@ -6,10 +6,12 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod escpos;
 pub mod json;
 pub mod queue;
 pub mod raster;
 pub mod store;
+pub mod ticket;
 
 pub use config::Config;
 pub use error::{Error, Result};
