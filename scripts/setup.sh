@@ -18,3 +18,23 @@ if ((${#missing[@]})); then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The ESC/POS printer emulator the printing tests drive (PyPI, Apache-2.0; needs Python >= 3.13).
+EMUPOS_VERSION=0.4.0
+if [ ! -x .venv-emupos/bin/emupos ] || ! .venv-emupos/bin/pip show emupos 2>/dev/null | grep -q "^Version: $EMUPOS_VERSION$"; then
+    py=""
+    for c in python3.14 python3.13 "$HOME"/.pyenv/versions/3.1[3-9]*/bin/python3; do
+        if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 13))' 2>/dev/null; then
+            py="$c"
+            break
+        fi
+    done
+    if [ -z "$py" ]; then
+        echo "setup: emupos needs Python >= 3.13 and none was found (tried python3.13, pyenv 3.13+)" >&2
+        exit 1
+    fi
+    echo "setup: installing emupos $EMUPOS_VERSION with $py" >&2
+    rm -rf .venv-emupos
+    "$py" -m venv .venv-emupos
+    .venv-emupos/bin/pip install -q --disable-pip-version-check "emupos==$EMUPOS_VERSION"
+fi

@@ -37,6 +37,16 @@ enum Cmd {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Ticket bytes per layout, and issue-to-last-byte latency against a printer on PORT
+    /// (a pty of the emupos emulator; a pty does not enforce the baud rate, so wire time is excluded).
+    Print {
+        /// The printer's serial port (e.g. the emupos pty).
+        #[arg(long)]
+        port: Option<String>,
+        /// Tickets to issue and print.
+        #[arg(long, default_value_t = 200)]
+        count: u32,
+    },
     /// Loop: issue a ticket, then call one at the counter; print one JSON line per committed step.
     Worker {
         /// The office config.
@@ -121,6 +131,7 @@ fn main() -> anyhow::Result<()> {
             writers,
             dir,
         } => run(single, pairs, writers, dir),
+        Cmd::Print { port, count } => print_bench(port, count),
     }
 }
 
@@ -269,4 +280,125 @@ fn fsync_times(dir: &Path) -> anyhow::Result<Vec<f64>> {
     }
     times.sort_by(f64::total_cmp);
     Ok(times)
+}
+
+const PRINT_CONFIG: &str = r#"
+[office]
+name = "UBND phường Hòa Khê"
+database = "print.db"
+timezone = "Asia/Ho_Chi_Minh"
+
+[[services]]
+code = "TP"
+name = "Tư pháp - Hộ tịch"
+first_number = 1001
+digits = 4
+
+[[services]]
+code = "LD"
+name = "Lao động - Thương binh và Xã hội"
+first_number = 4001
+digits = 4
+
+[[counters]]
+number = 1
+name = "Quầy 1"
+services = ["TP", "LD"]
+
+[[priorities]]
+code = "elderly"
+name = "Người cao tuổi"
+
+[status]
+base_url = "http://192.168.1.10:8080"
+"#;
+
+fn print_bench(port: Option<String>, count: u32) -> anyhow::Result<()> {
+    use motcua::config::QrMode;
+    let dir = tempfile_dir();
+    std::fs::create_dir_all(&dir)?;
+    let result = (|| -> anyhow::Result<()> {
+        // Bytes per layout, from the real encoder.
+        println!("| layout | bytes | wire 9600 baud | wire 115200 baud |");
+        println!("|---|---|---|---|");
+        for (width, qr, status, service, priority) in [
+            (576, "native", true, "TP", Some("elderly")),
+            (576, "native", false, "TP", None),
+            (576, "native", true, "LD", Some("elderly")),
+            (576, "raster", true, "TP", Some("elderly")),
+            (384, "native", true, "TP", Some("elderly")),
+            (384, "native", false, "LD", None),
+        ] {
+            let mut text = PRINT_CONFIG.to_string();
+            if !status {
+                text = text.replace("[status]\nbase_url = \"http://192.168.1.10:8080\"\n", "");
+            }
+            text += &format!(
+                "\n[printer]\nport = \"virtual:v\"\nwidth_dots = {width}\nqr = \"{qr}\"\n"
+            );
+            let path = dir.join("p.toml");
+            std::fs::write(&path, text)?;
+            let cfg = Config::load(Some(&path))?;
+            let mut store = Store::open_path(
+                &dir.join(format!("bytes-{width}-{qr}-{status}-{service}.db")),
+                &cfg,
+            )?;
+            let t = store.issue(service, priority, Utc::now())?;
+            let blocks = motcua::ticket::layout(&t, &cfg, width);
+            let q = if qr == "raster" {
+                QrMode::Raster
+            } else {
+                QrMode::Native
+            };
+            let n = motcua::ticket::encode_to_vec(&blocks, q).len();
+            let wire = |baud: f64| n as f64 * 10.0 / baud;
+            println!(
+                "| {} mm, {}{}, {} | {n} | {:.2} s | {:.3} s |",
+                if width == 576 { 80 } else { 58 },
+                if status {
+                    format!("QR {qr}")
+                } else {
+                    "no QR".into()
+                },
+                if priority.is_some() { ", priority" } else { "" },
+                cfg.service(service)?.name,
+                wire(9600.0),
+                wire(115200.0)
+            );
+        }
+        let Some(port) = port else { return Ok(()) };
+        let path = dir.join("serial.toml");
+        std::fs::write(
+            &path,
+            format!("{PRINT_CONFIG}\n[printer]\nport = \"{port}\"\n"),
+        )?;
+        let cfg = Config::load(Some(&path))?;
+        let store = Store::open(&cfg)?;
+        let printer = kiosk::printer::Printer::open(cfg.printer.as_ref().unwrap())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut k = kiosk::Kiosk::new(store, Some(printer));
+        let mut lat = Vec::new();
+        for _ in 0..count {
+            let t0 = Instant::now();
+            let issued = k.issue("TP", Some("elderly"), true, Utc::now())?;
+            lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+            if !issued.printed {
+                bail!(
+                    "ticket {} not printed: {:?}",
+                    issued.ticket.number,
+                    issued.print_error
+                );
+            }
+        }
+        lat.sort_by(f64::total_cmp);
+        println!(
+            "press to last byte on {port}, {count} tickets (status check, COMMIT, encode, send, status check, mark printed): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            percentile(&lat, 50.0),
+            percentile(&lat, 99.0),
+            lat.last().copied().unwrap_or(f64::NAN)
+        );
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }

@@ -1,13 +1,21 @@
-//! `kiosk`: issues queue tickets (the touchscreen UI and printing build on this).
+//! `kiosk`: issues and prints queue tickets (the touchscreen UI builds on the same library).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use chrono::Utc;
 use clap::{Parser, Subcommand};
+use kiosk::printer::Printer;
+use kiosk::{IssueError, Kiosk, Recovery};
 use motcua::{Config, Store};
 
-/// motcua kiosk: issue numbered queue tickets.
+/// Exit code: the printer is not ready and no ticket was issued (CONTRACT.md).
+const EXIT_NOT_READY: u8 = 3;
+/// Exit code: the ticket was issued but printing failed (CONTRACT.md).
+const EXIT_NOT_PRINTED: u8 = 4;
+
+/// motcua kiosk: issue and print numbered queue tickets.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
@@ -20,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Issue one ticket.
+    /// Issue one ticket (and print it when [printer] is configured).
     Issue {
         /// Service code from the config, e.g. TP.
         #[arg(long, value_name = "CODE")]
@@ -35,6 +43,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print today's ticket NUMBER again (staff).
+    Reprint {
+        /// The number as printed.
+        #[arg(long, value_name = "NUMBER")]
+        number: String,
+        /// Service code, when the same number exists in several services today.
+        #[arg(long, value_name = "CODE")]
+        service: Option<String>,
+    },
+    /// Handle tickets committed but never printed: void them (default) or --reprint them.
+    Recover {
+        /// Print them instead of voiding them.
+        #[arg(long)]
+        reprint: bool,
+    },
+    /// Print a sample ticket (not in the queue) and show the printer's status.
+    PrintTest,
 }
 
 fn main() -> ExitCode {
@@ -47,39 +72,103 @@ fn main() -> ExitCode {
         )
         .init();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
+            if let Some(IssueError::NotReady(p)) = e.downcast_ref::<IssueError>() {
+                eprintln!("kiosk: {e:#} ({})", p.vi());
+                return ExitCode::from(EXIT_NOT_READY);
+            }
             eprintln!("kiosk: {e:#}");
             ExitCode::from(motcua::cli::exit_code(e.as_ref()) as u8)
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn open(cfg: &Config, want_printer: bool) -> anyhow::Result<Kiosk> {
+    let store = Store::open(cfg).context("cannot open the queue database")?;
+    let printer = match cfg.printer.as_ref().filter(|_| want_printer) {
+        None => None,
+        Some(p) => Some(Printer::open(p).map_err(IssueError::NotReady)?),
+    };
+    Ok(Kiosk::new(store, printer))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(cli.config.as_deref())?;
+    let now = Utc::now();
     match cli.command {
         Command::Issue {
             service,
             priority,
-            no_print: _,
+            no_print,
             json,
         } => {
-            let mut store = Store::open(&cfg).context("cannot open the queue database")?;
-            let ticket = store.issue(&service, priority.as_deref(), chrono::Utc::now())?;
+            // A bad service code is a usage error even when the printer is also unplugged.
+            cfg.service(&service)?;
+            if let Some(p) = &priority {
+                cfg.priority(p)?;
+            }
+            let mut kiosk = open(&cfg, !no_print)?;
+            let issued = kiosk.issue(&service, priority.as_deref(), !no_print, now)?;
+            let t = &issued.ticket;
             if json {
                 let out = serde_json::json!({
-                    "ticket": motcua::json::ticket(&ticket, &cfg),
-                    "printed": false,
+                    "ticket": motcua::json::ticket(t, &cfg),
+                    "printed": issued.printed,
                 });
                 println!("{out}");
             } else {
-                let name = &cfg.service(&ticket.service)?.name;
+                let name = &cfg.service(&t.service)?.name;
                 println!(
                     "Số thứ tự {} – {} – {} người đang chờ trước",
-                    ticket.number, name, ticket.waiting_ahead
+                    t.number, name, t.waiting_ahead
                 );
             }
+            if issued.paper_near_end {
+                eprintln!(
+                    "kiosk: warning: printer paper is running low (Máy in sắp hết giấy): load a new roll soon"
+                );
+            }
+            if let Some(e) = issued.print_error {
+                eprintln!(
+                    "kiosk: ticket {} was issued but not printed: {e} ({}); reprint it with `kiosk reprint --number {}`",
+                    t.number,
+                    e.vi(),
+                    t.number
+                );
+                return Ok(ExitCode::from(EXIT_NOT_PRINTED));
+            }
+        }
+        Command::Reprint { number, service } => {
+            let mut kiosk = open(&cfg, true)?;
+            let t = kiosk.reprint(number.trim(), service.as_deref(), now)?;
+            println!("Đã in lại số {}", t.number);
+        }
+        Command::Recover { reprint } => {
+            let mut kiosk = open(&cfg, reprint)?;
+            let done = kiosk.recover(reprint, now)?;
+            for (t, what) in &done {
+                match what {
+                    Recovery::Reprinted => println!("Đã in lại số {}", t.number),
+                    Recovery::Voided => println!("Đã hủy số {} (chưa được in)", t.number),
+                }
+            }
+            if done.is_empty() {
+                println!("Không có phiếu nào bị sót.");
+            }
+        }
+        Command::PrintTest => {
+            let mut kiosk = open(&cfg, true)?;
+            let st = kiosk.print_test(now).map_err(IssueError::NotReady)?;
+            println!(
+                "Đã in phiếu thử. Máy in: {}",
+                if st.paper_near_end {
+                    "sắp hết giấy"
+                } else {
+                    "sẵn sàng"
+                }
+            );
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -197,6 +197,10 @@ pub enum EventKind {
     },
     /// Withdrawn.
     Cancelled,
+    /// Withdrawn because it was committed but never printed (found at kiosk start-up).
+    Voided,
+    /// Printed again for the citizen (state unchanged).
+    Reprinted,
 }
 
 impl EventKind {
@@ -214,6 +218,8 @@ impl EventKind {
             EventKind::Reactivated => "reactivated",
             EventKind::Transferred { .. } => "transferred",
             EventKind::Cancelled => "cancelled",
+            EventKind::Voided => "voided",
+            EventKind::Reprinted => "reprinted",
         }
     }
 }

@@ -17,13 +17,14 @@ use crate::error::{Error, Result};
 use crate::queue::{self, Action, Candidate, EventKind, Status, Ticket};
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// How long one statement waits for another process's lock before SQLITE_BUSY.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a write transaction is tried when SQLite still answers BUSY.
 pub const WRITE_ATTEMPTS: u32 = 5;
 
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     service        TEXT    NOT NULL,
@@ -61,7 +62,20 @@ CREATE TABLE counter_state (
     counter         INTEGER PRIMARY KEY,
     priority_streak INTEGER NOT NULL DEFAULT 0
 );
-"#];
+"#,
+    r#"
+-- 1 while a ticket that should be printed has not been (committed first, printed after COMMIT).
+ALTER TABLE ticket ADD COLUMN print_pending INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX ticket_print_pending ON ticket (print_pending) WHERE print_pending = 1;
+-- The latest state of each device (printer, ...) for staff: "paper_near_end", "paper_out", ...
+CREATE TABLE device_status (
+    device TEXT    PRIMARY KEY,
+    status TEXT    NOT NULL,
+    detail TEXT    NOT NULL DEFAULT '',
+    at     INTEGER NOT NULL
+);
+"#,
+];
 
 const TICKET_COLUMNS: &str = "id, service, origin_service, business_date, seq, number, priority, \
      status, queue_at, issued_at, called_at, started_at, finished_at, counter, recalls, \
@@ -84,6 +98,19 @@ pub struct Event {
     pub service: String,
     /// The counter involved, if any.
     pub counter: Option<u32>,
+}
+
+/// A device's latest recorded state (e.g. the kiosk printer's "paper_near_end").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceStatus {
+    /// Device name, e.g. `printer`.
+    pub device: String,
+    /// Short state code.
+    pub status: String,
+    /// Human-readable detail (English, for logs and staff pages).
+    pub detail: String,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
 }
 
 /// The queue at one moment, for the board and `counter queue`.
@@ -289,6 +316,27 @@ impl Store {
         priority: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Ticket> {
+        self.issue_ticket(service, priority, false, now)
+    }
+
+    /// Issues a ticket that is about to be printed: it stays marked "print pending" until
+    /// [`Store::mark_printed`], so a crash between COMMIT and the printer is found at start-up.
+    pub fn issue_for_print(
+        &mut self,
+        service: &str,
+        priority: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket> {
+        self.issue_ticket(service, priority, true, now)
+    }
+
+    fn issue_ticket(
+        &mut self,
+        service: &str,
+        priority: Option<&str>,
+        print_pending: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket> {
         let svc = self.cfg.service(service)?.clone();
         if let Some(p) = priority {
             self.cfg.priority(p)?;
@@ -314,8 +362,8 @@ impl Store {
             )?;
             tx.prepare_cached(
                 "INSERT INTO ticket (service, origin_service, business_date, seq, number, priority, \
-                 status, queue_at, issued_at, waiting_ahead, token) \
-                 VALUES (?1, ?1, ?2, ?3, ?4, ?5, 'waiting', ?6, ?6, ?7, ?8)",
+                 status, queue_at, issued_at, waiting_ahead, token, print_pending) \
+                 VALUES (?1, ?1, ?2, ?3, ?4, ?5, 'waiting', ?6, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 svc.code,
@@ -325,7 +373,8 @@ impl Store {
                 priority,
                 ms(now),
                 waiting_ahead,
-                token
+                token,
+                print_pending
             ])?;
             let t = Ticket {
                 id: tx.last_insert_rowid(),
@@ -463,11 +512,99 @@ impl Store {
     pub fn mark_printed(&mut self, ticket_id: i64, now: DateTime<Utc>) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE ticket SET printed_at = ?2 WHERE id = ?1",
+                "UPDATE ticket SET printed_at = ?2, print_pending = 0 WHERE id = ?1",
                 params![ticket_id, ms(now)],
             )?;
             Ok(())
         })
+    }
+
+    /// Today's waiting tickets that were committed for printing but never marked printed (the
+    /// kiosk died or the printer failed between COMMIT and paper), oldest first.
+    pub fn unprinted(&self, now: DateTime<Utc>) -> Result<Vec<Ticket>> {
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM ticket WHERE print_pending = 1 AND status = 'waiting' \
+             AND business_date = ?1 ORDER BY id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([self.business_date(now).to_string()], ticket_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Voids an unprinted ticket: it leaves the queue (cancelled) with a `voided` event.
+    pub fn void_unprinted(&mut self, id: i64, now: DateTime<Utc>) -> Result<Ticket> {
+        self.write(|tx| {
+            let t = load_ticket(tx, id)?;
+            let (mut changed, _) = queue::apply(&t, &Action::Cancel, now)?;
+            changed.printed_at = None;
+            update_ticket(tx, &changed)?;
+            tx.execute("UPDATE ticket SET print_pending = 0 WHERE id = ?1", [id])?;
+            insert_event(tx, now, &EventKind::Voided, &changed)?;
+            Ok(changed)
+        })
+    }
+
+    /// Records that a ticket was printed again (`reprinted` event; state unchanged).
+    pub fn record_reprint(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| {
+            let t = load_ticket(tx, id)?;
+            tx.execute(
+                "UPDATE ticket SET printed_at = ?2, print_pending = 0 WHERE id = ?1",
+                params![id, ms(now)],
+            )?;
+            insert_event(tx, now, &EventKind::Reprinted, &t)?;
+            Ok(())
+        })
+    }
+
+    /// Today's ticket with this number (see [`Store::act_on_number`] for `service`).
+    pub fn find_number(
+        &self,
+        number: &str,
+        service: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket> {
+        if let Some(s) = service {
+            self.cfg.service(s)?;
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        let t = find_by_number(&tx, self.business_date(now), number, service);
+        tx.finish()?;
+        t
+    }
+
+    /// Records a device's latest state for staff (e.g. printer "paper_near_end").
+    pub fn set_device_status(
+        &mut self,
+        device: &str,
+        status: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO device_status (device, status, detail, at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (device) DO UPDATE SET status = excluded.status, detail = excluded.detail, at = excluded.at",
+                params![device, status, detail, ms(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every device's latest state.
+    pub fn device_statuses(&self) -> Result<Vec<DeviceStatus>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT device, status, detail, at FROM device_status ORDER BY device")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DeviceStatus {
+                device: r.get(0)?,
+                status: r.get(1)?,
+                detail: r.get(2)?,
+                at: from_ms(r.get(3)?)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// The ticket with this id.

@@ -19,13 +19,13 @@ use crate::raster::{self, Bitmap, Face};
 /// Line-box heights (px at 203 dpi) of the ticket's raster lines.
 pub mod sizes {
     /// Office name.
-    pub const OFFICE: f32 = 30.0;
+    pub const OFFICE: f32 = 28.0;
     /// Service name.
-    pub const SERVICE: f32 = 40.0;
+    pub const SERVICE: f32 = 36.0;
     /// Priority class.
-    pub const PRIORITY: f32 = 32.0;
+    pub const PRIORITY: f32 = 30.0;
     /// "people waiting ahead" and the footer.
-    pub const SMALL: f32 = 28.0;
+    pub const SMALL: f32 = 26.0;
 }
 
 /// QR module size in dots: native, and raster (smaller: raster costs bytes).

@@ -1,0 +1,308 @@
+//! The kiosk's library: issue a ticket and print it without ever losing or duplicating one.
+//!
+//! Order of work for one citizen (NOTES.md): check the printer's real-time status; refuse while it
+//! cannot print (no ticket issued); COMMIT the ticket; send the bytes; mark it printed. A failure
+//! after COMMIT leaves a valid ticket marked not printed; [`Kiosk::recover`] handles those at
+//! start-up.
+
+pub mod printer;
+
+use chrono::{DateTime, Utc};
+use motcua::config::QrMode;
+use motcua::{Config, Store, Ticket};
+
+use crate::printer::{PrintError, Printer};
+
+/// Device name of the printer in the store's device status table.
+pub const PRINTER_DEVICE: &str = "printer";
+
+/// Why no ticket was issued.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// The printer cannot print now; nothing was written (exit code 3).
+    #[error("{0}; no ticket was issued: fix the printer and try again")]
+    NotReady(PrintError),
+    /// The queue refused or failed.
+    #[error(transparent)]
+    Queue(#[from] motcua::Error),
+}
+
+/// A committed ticket and what became of its printing.
+#[derive(Debug)]
+pub struct Issued {
+    /// The ticket as committed (and marked printed if it was).
+    pub ticket: Ticket,
+    /// Whether the paper came out.
+    pub printed: bool,
+    /// Why printing failed after COMMIT (the ticket stays valid, marked not printed).
+    pub print_error: Option<PrintError>,
+    /// The printer's paper is running low: tell staff.
+    pub paper_near_end: bool,
+}
+
+/// What [`Kiosk::recover`] did with one unprinted ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// Printed now.
+    Reprinted,
+    /// Withdrawn from the queue with a `voided` event.
+    Voided,
+}
+
+/// The kiosk: the queue and (when configured) the printer.
+pub struct Kiosk {
+    store: Store,
+    printer: Option<Printer>,
+    /// The printer status last written to the store: written again only when it changes, so a
+    /// healthy printer costs no extra commit per ticket.
+    recorded: Option<(String, String)>,
+}
+
+impl Kiosk {
+    /// A kiosk on `store`, printing on `printer` when given.
+    pub fn new(store: Store, printer: Option<Printer>) -> Self {
+        Kiosk {
+            store,
+            printer,
+            recorded: None,
+        }
+    }
+
+    /// The config.
+    pub fn config(&self) -> &Config {
+        self.store.config()
+    }
+
+    /// The store.
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Whether tickets are printed.
+    pub fn has_printer(&self) -> bool {
+        self.printer.is_some()
+    }
+
+    fn record(&mut self, status: &str, detail: &str, now: DateTime<Utc>) {
+        let state = (status.to_string(), detail.to_string());
+        if self.recorded.as_ref() == Some(&state) {
+            return;
+        }
+        match self
+            .store
+            .set_device_status(PRINTER_DEVICE, status, detail, now)
+        {
+            Ok(()) => self.recorded = Some(state),
+            Err(e) => tracing::warn!(error = %e, "cannot record the printer's status"),
+        }
+    }
+
+    /// The printer's status now, recorded for staff. `Ok(None)` when there is no printer.
+    pub fn printer_status(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<motcua::escpos::Status>, PrintError> {
+        let Some(p) = self.printer.as_mut() else {
+            return Ok(None);
+        };
+        match p.status() {
+            Ok(st) if st.ready() => {
+                let s = if st.paper_near_end {
+                    "paper_near_end"
+                } else {
+                    "ready"
+                };
+                self.record(s, "", now);
+                Ok(Some(st))
+            }
+            Ok(st) => {
+                let e = PrintError::NotReady(st);
+                self.record(e.code(), &e.to_string(), now);
+                Err(e)
+            }
+            Err(e) => {
+                self.record(e.code(), &e.to_string(), now);
+                Err(e)
+            }
+        }
+    }
+
+    /// Issues a ticket for `service` and prints it (unless `print` is false or there is no printer).
+    pub fn issue(
+        &mut self,
+        service: &str,
+        priority: Option<&str>,
+        print: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Issued, IssueError> {
+        // Validate before touching the printer, so a typo is a usage error, not a printer one.
+        self.config().service(service)?;
+        if let Some(p) = priority {
+            self.config().priority(p)?;
+        }
+        let print = print && self.printer.is_some();
+        let mut near_end = false;
+        if print {
+            near_end = self
+                .printer_status(now)
+                .map_err(IssueError::NotReady)?
+                .is_some_and(|s| s.paper_near_end);
+        }
+        let ticket = if print {
+            self.store.issue_for_print(service, priority, now)?
+        } else {
+            self.store.issue(service, priority, now)?
+        };
+        if !print {
+            return Ok(Issued {
+                ticket,
+                printed: false,
+                print_error: None,
+                paper_near_end: false,
+            });
+        }
+        match self.print(&ticket, now) {
+            Ok(after_near_end) => {
+                let ticket = self.store.ticket(ticket.id)?;
+                Ok(Issued {
+                    ticket,
+                    printed: true,
+                    print_error: None,
+                    paper_near_end: near_end || after_near_end,
+                })
+            }
+            Err(e) => {
+                tracing::error!(number = %ticket.number, error = %e, "ticket committed but not printed");
+                Ok(Issued {
+                    ticket,
+                    printed: false,
+                    print_error: Some(e),
+                    paper_near_end: near_end,
+                })
+            }
+        }
+    }
+
+    /// Sends `ticket` to the printer and marks it printed; `Ok(true)` when paper runs low.
+    fn print(&mut self, ticket: &Ticket, now: DateTime<Utc>) -> Result<bool, PrintError> {
+        let cfg = self.store.config();
+        let pcfg = cfg.printer.as_ref().expect("printing needs [printer]");
+        let (width, qr) = (pcfg.width_dots, pcfg.qr);
+        let blocks = motcua::ticket::layout(ticket, cfg, width);
+        let bytes = motcua::ticket::encode_to_vec(&blocks, qr);
+        let name = format!(
+            "{}-{}-{}-{}",
+            ticket.business_date, ticket.origin_service, ticket.number, ticket.id
+        );
+        let printer = self.printer.as_mut().expect("printing needs a printer");
+        let result = printer.send(&name, &bytes, || motcua::ticket::preview(&blocks, width));
+        match result {
+            Ok(after) => {
+                if let Err(e) = self.store.mark_printed(ticket.id, now) {
+                    // The paper is out of the printer: the citizen has it. Say so loudly, but do not
+                    // report a print failure (a retry would print a duplicate slip).
+                    tracing::error!(error = %e, id = ticket.id, "printed but not marked printed");
+                }
+                self.record(
+                    if after.paper_near_end {
+                        "paper_near_end"
+                    } else {
+                        "ready"
+                    },
+                    "",
+                    now,
+                );
+                Ok(after.paper_near_end)
+            }
+            Err(e) => {
+                self.record(e.code(), &e.to_string(), now);
+                Err(e)
+            }
+        }
+    }
+
+    /// Prints today's ticket `number` again (for staff: a citizen lost the slip, or the printer
+    /// jammed). Records a `reprinted` event.
+    pub fn reprint(
+        &mut self,
+        number: &str,
+        service: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket, IssueError> {
+        let ticket = self.store.find_number(number, service, now)?;
+        if self.printer.is_none() {
+            return Err(IssueError::NotReady(PrintError::PortMissing {
+                port: "(none)".into(),
+                detail: "no [printer] in the config".into(),
+            }));
+        }
+        self.printer_status(now).map_err(IssueError::NotReady)?;
+        self.print(&ticket, now).map_err(IssueError::NotReady)?;
+        self.store.record_reprint(ticket.id, now)?;
+        Ok(self.store.ticket(ticket.id)?)
+    }
+
+    /// Handles today's tickets that were committed but never printed: reprints them when `reprint`
+    /// and the printer is ready, otherwise voids them (an event each). Run at kiosk start-up.
+    pub fn recover(
+        &mut self,
+        reprint: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Ticket, Recovery)>, IssueError> {
+        let pending = self.store.unprinted(now)?;
+        let mut done = Vec::new();
+        for t in pending {
+            let printed =
+                reprint && self.printer_status(now).is_ok() && self.print(&t, now).is_ok();
+            if printed {
+                self.store.record_reprint(t.id, now)?;
+                done.push((self.store.ticket(t.id)?, Recovery::Reprinted));
+            } else {
+                tracing::warn!(number = %t.number, "voiding a ticket that was never printed");
+                done.push((self.store.void_unprinted(t.id, now)?, Recovery::Voided));
+            }
+        }
+        Ok(done)
+    }
+
+    /// Prints a sample ticket (not in the queue) and returns the printer's status after it.
+    pub fn print_test(&mut self, now: DateTime<Utc>) -> Result<motcua::escpos::Status, PrintError> {
+        let cfg = self.store.config().clone();
+        let Some(pcfg) = cfg.printer.as_ref() else {
+            return Err(PrintError::PortMissing {
+                port: "(none)".into(),
+                detail: "no [printer] in the config".into(),
+            });
+        };
+        self.printer_status(now)?;
+        let svc = &cfg.services[0];
+        let sample = Ticket {
+            id: 0,
+            service: svc.code.clone(),
+            origin_service: svc.code.clone(),
+            business_date: self.store.business_date(now),
+            seq: 1,
+            number: motcua::queue::format_number(svc, 1).unwrap_or_else(|_| "000".into()),
+            priority: cfg.priorities.first().map(|p| p.code.clone()),
+            status: motcua::Status::Waiting,
+            queue_at: now,
+            issued_at: now,
+            called_at: None,
+            started_at: None,
+            finished_at: None,
+            counter: None,
+            recalls: 0,
+            waiting_ahead: 0,
+            token: "print-test".into(),
+            printed_at: None,
+        };
+        let blocks = motcua::ticket::layout(&sample, &cfg, pcfg.width_dots);
+        let qr: QrMode = pcfg.qr;
+        let bytes = motcua::ticket::encode_to_vec(&blocks, qr);
+        let width = pcfg.width_dots;
+        let printer = self.printer.as_mut().expect("checked above");
+        printer.send("print-test", &bytes, || {
+            motcua::ticket::preview(&blocks, width)
+        })
+    }
+}

@@ -1,0 +1,149 @@
+//! `kiosk issue` against a real ESC/POS emulator on a pty (emupos): the decoded receipt, the
+//! printer faults that must stop issuing, and recovery when the fault clears — no restart needed.
+
+use motcua_e2e::emupos::Emupos;
+use motcua_e2e::{OFFICE_CONFIG, Office, json};
+
+fn office_with_printer(port: &str) -> Office {
+    Office::with_config(&format!(
+        "{OFFICE_CONFIG}\n[printer]\nport = \"{port}\"\nbaud = 9600\nfooter = \"Xin cảm ơn!\"\n\n[status]\nbase_url = \"http://192.168.1.10:8080\"\n"
+    ))
+}
+
+fn tickets_in_db(office: &Office) -> i64 {
+    if !office.db().exists() {
+        return 0;
+    }
+    office
+        .open_db()
+        .query_row("SELECT COUNT(*) FROM ticket", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn issue_prints_on_the_emulator_and_faults_refuse_without_issuing() {
+    let emu = Emupos::start();
+    let office = office_with_printer(&emu.port().display().to_string());
+
+    let out = office.run(
+        "kiosk",
+        &[
+            "issue",
+            "--service",
+            "TP",
+            "--priority",
+            "elderly",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["printed"], true);
+    let number = v["ticket"]["number"].as_str().unwrap().to_string();
+    let url = v["ticket"]["status_url"].as_str().unwrap().to_string();
+    let receipts = emu.wait_receipts(1);
+    let (_, text, boundary) = &receipts[0];
+    assert!(
+        text.lines().any(|l| l.trim() == number),
+        "number {number} in {text:?}"
+    );
+    assert!(
+        text.contains(&format!("[qr {url}]")),
+        "QR {url} in {text:?}"
+    );
+    assert_eq!(boundary, "cut");
+    let printed: Option<i64> = office
+        .open_db()
+        .query_row(
+            "SELECT printed_at FROM ticket WHERE number = ?1",
+            [&number],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(printed.is_some(), "ticket marked printed");
+
+    let mut expected_receipts = 1;
+    for fault in ["paper-out", "cover-open", "offline"] {
+        emu.fault(fault, true);
+        let before = tickets_in_db(&office);
+        let out = office.run("kiosk", &["issue", "--service", "TP", "--json"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{fault}: {err}");
+        assert!(out.stdout.is_empty(), "{fault}: nothing on stdout");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{fault}: one line: {err}"
+        );
+        assert!(
+            err.contains("no ticket was issued") && err.contains("vui lòng liên hệ cán bộ"),
+            "{err}"
+        );
+        assert_eq!(
+            tickets_in_db(&office),
+            before,
+            "{fault}: no ticket in the database"
+        );
+
+        emu.fault(fault, false);
+        let out = office.run("kiosk", &["issue", "--service", "DD", "--json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "after {fault} cleared: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let n = json(&out)["ticket"]["number"].as_str().unwrap().to_string();
+        expected_receipts += 1;
+        let receipts = emu.wait_receipts(expected_receipts);
+        assert!(
+            receipts[0].1.lines().any(|l| l.trim() == n),
+            "{n} printed after {fault} cleared"
+        );
+    }
+    assert_eq!(
+        emu.receipts().len(),
+        expected_receipts,
+        "no stale ticket printed late"
+    );
+
+    // Paper near its end still prints, with a warning for staff.
+    emu.fault("paper-near-end", true);
+    let out = office.run("kiosk", &["issue", "--service", "TP", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("paper is running low"));
+    let status: String = office
+        .open_db()
+        .query_row(
+            "SELECT status FROM device_status WHERE device = 'printer'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "paper_near_end");
+}
+
+#[test]
+fn printer_switched_off_refuses_with_exit_3() {
+    let emu = Emupos::start();
+    let port = emu.port().display().to_string();
+    let office = office_with_printer(&port);
+    drop(emu);
+    let out = office.run("kiosk", &["issue", "--service", "TP", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(tickets_in_db(&office), 0);
+    let missing = office_with_printer("/dev/ttyUSB-not-there");
+    let out = missing.run("kiosk", &["issue", "--service", "TP"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/dev/ttyUSB-not-there"));
+}
