@@ -27,3 +27,5 @@ echo "== Hàng đợi"
 "$BIN/counter" queue
 echo "== Bảng hiển thị"
 "$BIN/display-board" state
+echo "== Phiếu đã in (máy in ảo): demo-run/tickets/"
+ls demo-run/tickets/

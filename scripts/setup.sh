@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests use.
-DEB_PACKAGES=(pkg-config)
+DEB_PACKAGES=(pkg-config tesseract-ocr tesseract-ocr-vie)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -108,6 +108,18 @@ impl Emupos {
             .collect()
     }
 
+    /// The emulator's own picture of a receipt (PNG), rendered from the bytes it decoded.
+    pub fn receipt_image(&self, id: &str) -> Vec<u8> {
+        let mut r = ureq::get(&format!("{}/devices/kiosk/receipts/{id}/image", self.api))
+            .call()
+            .expect("receipt image");
+        r.body_mut()
+            .with_config()
+            .limit(16 << 20)
+            .read_to_vec()
+            .expect("receipt image bytes")
+    }
+
     /// Waits until `n` receipts are complete and returns them, newest first.
     pub fn wait_receipts(&self, n: usize) -> Vec<(String, String, String)> {
         wait_for(&format!("{n} receipts"), Duration::from_secs(20), || {

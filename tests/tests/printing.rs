@@ -20,6 +20,32 @@ fn tickets_in_db(office: &Office) -> i64 {
         .unwrap()
 }
 
+/// Reads the emulator's picture of the receipt back with tesseract (Vietnamese) and checks the
+/// raster lines are there: an independent smoke check beside the golden bitmaps.
+fn ocr_smoke_check(png: &[u8], expected: &[&str]) {
+    use unicode_normalization::UnicodeNormalization;
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("receipt.png");
+    std::fs::write(&img, png).unwrap();
+    let out = std::process::Command::new("tesseract")
+        .arg(&img)
+        .args(["-", "-l", "vie"])
+        .output()
+        .expect("tesseract (tesseract-ocr, installed by scripts/setup.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text: String = String::from_utf8_lossy(&out.stdout).nfc().collect();
+    for line in expected {
+        assert!(
+            text.lines().any(|l| l.trim() == *line),
+            "OCR did not read {line:?} in:\n{text}"
+        );
+    }
+}
+
 #[test]
 fn issue_prints_on_the_emulator_and_faults_refuse_without_issuing() {
     let emu = Emupos::start();
@@ -57,6 +83,14 @@ fn issue_prints_on_the_emulator_and_faults_refuse_without_issuing() {
         "QR {url} in {text:?}"
     );
     assert_eq!(boundary, "cut");
+    ocr_smoke_check(
+        &emu.receipt_image(&receipts[0].0),
+        &[
+            "Tư pháp - Hộ tịch",
+            "Ưu tiên: Người cao tuổi",
+            "Xin cảm ơn!",
+        ],
+    );
     let printed: Option<i64> = office
         .open_db()
         .query_row(
