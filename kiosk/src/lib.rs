@@ -5,7 +5,9 @@
 //! after COMMIT leaves a valid ticket marked not printed; [`Kiosk::recover`] handles those at
 //! start-up.
 
+pub mod pin;
 pub mod printer;
+pub mod ui;
 
 use chrono::{DateTime, Utc};
 use motcua::config::QrMode;
@@ -78,9 +80,37 @@ impl Kiosk {
         &mut self.store
     }
 
-    /// Whether tickets are printed.
+    /// Whether tickets are printed (`[printer]` is configured).
     pub fn has_printer(&self) -> bool {
-        self.printer.is_some()
+        self.store.config().printer.is_some()
+    }
+
+    /// The printer, opened now if it is not open yet (it was unplugged, or never opened).
+    fn printer(&mut self) -> Result<&mut Printer, PrintError> {
+        if self.printer.is_none() {
+            let cfg =
+                self.store
+                    .config()
+                    .printer
+                    .clone()
+                    .ok_or_else(|| PrintError::PortMissing {
+                        port: "(none)".into(),
+                        detail: "no [printer] in the config".into(),
+                    })?;
+            self.printer = Some(Printer::open(&cfg)?);
+        }
+        Ok(self.printer.as_mut().expect("opened above"))
+    }
+
+    /// Forgets the handle after a link failure, so that the next use opens the port again
+    /// (a USB-serial adapter that was re-plugged comes back under the same name).
+    fn drop_handle_on(&mut self, e: &PrintError) {
+        if matches!(
+            e,
+            PrintError::NoAnswer { .. } | PrintError::PortMissing { .. } | PrintError::Write(_)
+        ) {
+            self.printer = None;
+        }
     }
 
     fn record(&mut self, status: &str, detail: &str, now: DateTime<Utc>) {
@@ -102,10 +132,14 @@ impl Kiosk {
         &mut self,
         now: DateTime<Utc>,
     ) -> Result<Option<motcua::escpos::Status>, PrintError> {
-        let Some(p) = self.printer.as_mut() else {
+        if !self.has_printer() {
             return Ok(None);
-        };
-        match p.status() {
+        }
+        let status = self.printer().and_then(|p| p.status());
+        if let Err(e) = &status {
+            self.drop_handle_on(e);
+        }
+        match status {
             Ok(st) if st.ready() => {
                 let s = if st.paper_near_end {
                     "paper_near_end"
@@ -140,7 +174,7 @@ impl Kiosk {
         if let Some(p) = priority {
             self.config().priority(p)?;
         }
-        let print = print && self.printer.is_some();
+        let print = print && self.has_printer();
         let mut near_end = false;
         if print {
             near_end = self
@@ -194,8 +228,12 @@ impl Kiosk {
             "{}-{}-{}-{}",
             ticket.business_date, ticket.origin_service, ticket.number, ticket.id
         );
-        let printer = self.printer.as_mut().expect("printing needs a printer");
-        let result = printer.send(&name, &bytes, || motcua::ticket::preview(&blocks, width));
+        let result = self
+            .printer()
+            .and_then(|p| p.send(&name, &bytes, || motcua::ticket::preview(&blocks, width)));
+        if let Err(e) = &result {
+            self.drop_handle_on(e);
+        }
         match result {
             Ok(after) => {
                 if let Err(e) = self.store.mark_printed(ticket.id, now) {
@@ -230,7 +268,7 @@ impl Kiosk {
         now: DateTime<Utc>,
     ) -> Result<Ticket, IssueError> {
         let ticket = self.store.find_number(number, service, now)?;
-        if self.printer.is_none() {
+        if !self.has_printer() {
             return Err(IssueError::NotReady(PrintError::PortMissing {
                 port: "(none)".into(),
                 detail: "no [printer] in the config".into(),
@@ -300,8 +338,7 @@ impl Kiosk {
         let qr: QrMode = pcfg.qr;
         let bytes = motcua::ticket::encode_to_vec(&blocks, qr);
         let width = pcfg.width_dots;
-        let printer = self.printer.as_mut().expect("checked above");
-        printer.send("print-test", &bytes, || {
+        self.printer()?.send("print-test", &bytes, || {
             motcua::ticket::preview(&blocks, width)
         })
     }

@@ -22,8 +22,12 @@ struct Cli {
     /// Config file (default: $MOTCUA_CONFIG, else ./motcua.toml).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// Run the touchscreen in a normal window instead of full screen (desktops, demos).
+    #[arg(long)]
+    windowed: bool,
+    /// Without a subcommand: run the touchscreen kiosk.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -60,6 +64,12 @@ enum Command {
     },
     /// Print a sample ticket (not in the queue) and show the printer's status.
     PrintTest,
+    /// Hash a staff PIN for `[kiosk] staff_pin_hash` (the PIN itself is never stored).
+    HashPin {
+        /// 4 to 12 digits.
+        #[arg(long)]
+        pin: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -94,9 +104,22 @@ fn open(cfg: &Config, want_printer: bool) -> anyhow::Result<Kiosk> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(Command::HashPin { pin }) = &cli.command {
+        let h = kiosk::pin::hash(pin).map_err(motcua::cli::UsageError)?;
+        println!("{h}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let cfg = Config::load(cli.config.as_deref())?;
     let now = Utc::now();
-    match cli.command {
+    let Some(command) = cli.command else {
+        let store = Store::open(&cfg).context("cannot open the queue database")?;
+        // The printer is opened by the worker when first needed: a printer that is off at
+        // start-up shows as trouble on screen instead of stopping the kiosk.
+        let kiosk = Kiosk::new(store, None);
+        kiosk::ui::run(cfg, kiosk, cli.windowed).context("the kiosk window failed")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command {
         Command::Issue {
             service,
             priority,
@@ -157,6 +180,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("Không có phiếu nào bị sót.");
             }
         }
+        Command::HashPin { .. } => unreachable!("handled before the config is read"),
         Command::PrintTest => {
             let mut kiosk = open(&cfg, true)?;
             let st = kiosk.print_test(now).map_err(IssueError::NotReady)?;

@@ -53,6 +53,61 @@ pub struct Config {
     pub printer: Option<Printer>,
     /// `[queue]`: fairness rules.
     pub queue: QueueRules,
+    /// `[kiosk]`: the touchscreen.
+    pub kiosk: KioskSettings,
+}
+
+/// Screen orientation of the kiosk (`[kiosk] orientation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orientation {
+    /// 1920×1080.
+    Landscape,
+    /// 1080×1920.
+    Portrait,
+}
+
+impl Orientation {
+    /// Width and height in pixels.
+    pub fn size(self) -> (u32, u32) {
+        match self {
+            Orientation::Landscape => (1920, 1080),
+            Orientation::Portrait => (1080, 1920),
+        }
+    }
+}
+
+/// `[kiosk]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskSettings {
+    /// Screen orientation.
+    pub orientation: Orientation,
+    /// How long the "take your ticket" screen stays before going home by itself.
+    pub auto_return: Duration,
+    /// Argon2 hash of the staff PIN that opens the settings (`kiosk hash-pin`); none: no settings.
+    pub staff_pin_hash: Option<String>,
+    /// Service time assumed for the estimated wait until today has finished tickets.
+    pub average_service: Duration,
+    /// A short greeting on the home screen.
+    pub greeting: String,
+}
+
+/// Default greeting on the kiosk's home screen.
+pub const DEFAULT_GREETING: &str = "Kính chào quý công dân. Vui lòng chọn lĩnh vực cần giải quyết.";
+/// Default seconds the done screen stays.
+pub const DEFAULT_AUTO_RETURN_SECONDS: u32 = 8;
+/// Default assumed minutes per citizen.
+pub const DEFAULT_AVERAGE_SERVICE_MINUTES: u32 = 5;
+
+impl Default for KioskSettings {
+    fn default() -> Self {
+        KioskSettings {
+            orientation: Orientation::Landscape,
+            auto_return: Duration::from_secs(DEFAULT_AUTO_RETURN_SECONDS.into()),
+            staff_pin_hash: None,
+            average_service: Duration::from_secs(u64::from(DEFAULT_AVERAGE_SERVICE_MINUTES) * 60),
+            greeting: DEFAULT_GREETING.to_string(),
+        }
+    }
 }
 
 /// `[office]`.
@@ -81,6 +136,18 @@ pub struct Service {
     pub first_number: u32,
     /// Zero-padding width of the value.
     pub digits: u8,
+    /// Local opening hours (start, end); empty means always open.
+    pub hours: Vec<(NaiveTime, NaiveTime)>,
+}
+
+impl Service {
+    /// Whether the service takes tickets at local time `t`; if not, when it opens next today.
+    pub fn open_at(&self, t: NaiveTime) -> Result<(), Option<NaiveTime>> {
+        if self.hours.is_empty() || self.hours.iter().any(|(a, b)| *a <= t && t < *b) {
+            return Ok(());
+        }
+        Err(self.hours.iter().map(|(a, _)| *a).filter(|a| *a > t).min())
+    }
 }
 
 /// One `[[counters]]` entry.
@@ -272,6 +339,17 @@ struct RawConfig {
     status: Option<RawStatus>,
     printer: Option<RawPrinter>,
     queue: Option<RawQueue>,
+    kiosk: Option<RawKiosk>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKiosk {
+    orientation: Option<Spanned<String>>,
+    auto_return_seconds: Option<Spanned<i64>>,
+    staff_pin_hash: Option<Spanned<String>>,
+    average_service_minutes: Option<Spanned<i64>>,
+    greeting: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -291,6 +369,7 @@ struct RawService {
     prefix: Option<Spanned<String>>,
     first_number: Option<Spanned<i64>>,
     digits: Option<Spanned<i64>>,
+    hours: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -463,12 +542,31 @@ impl Validator<'_> {
                 0..10i64.pow(digits.into()),
                 DEFAULT_FIRST_NUMBER.into(),
             )? as u32;
+            let mut hours = Vec::new();
+            for h in s.hours.unwrap_or_default() {
+                let span = h.span();
+                let text = h.into_inner();
+                let parsed = text.split_once('-').and_then(|(a, b)| {
+                    let a = NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
+                    let b = NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
+                    (a < b).then_some((a, b))
+                });
+                let Some(range) = parsed else {
+                    return Err(self.err(
+                        span,
+                        format!("`{key}.hours`: '{text}' is not a time range: use \"HH:MM-HH:MM\", e.g. \"07:30-11:30\""),
+                    ));
+                };
+                hours.push(range);
+            }
+            hours.sort();
             services.push(Service {
                 code,
                 name,
                 prefix,
                 first_number,
                 digits,
+                hours,
             });
         }
 
@@ -682,7 +780,57 @@ impl Validator<'_> {
             }
         };
 
+        let kiosk = match raw.kiosk {
+            None => KioskSettings::default(),
+            Some(k) => {
+                let orientation = self.choice(
+                    "kiosk.orientation",
+                    k.orientation,
+                    &[
+                        ("landscape", Orientation::Landscape),
+                        ("portrait", Orientation::Portrait),
+                    ],
+                    Orientation::Landscape,
+                )?;
+                let secs = self.int(
+                    "kiosk.auto_return_seconds",
+                    k.auto_return_seconds,
+                    2..121,
+                    DEFAULT_AUTO_RETURN_SECONDS.into(),
+                )? as u64;
+                let minutes = self.int(
+                    "kiosk.average_service_minutes",
+                    k.average_service_minutes,
+                    1..241,
+                    DEFAULT_AVERAGE_SERVICE_MINUTES.into(),
+                )? as u64;
+                let staff_pin_hash = match k.staff_pin_hash {
+                    None => None,
+                    Some(h) => {
+                        let span = h.span();
+                        let h = h.into_inner();
+                        if !h.starts_with("$argon2") {
+                            return Err(self.err(span, "`kiosk.staff_pin_hash` must be an argon2 hash: make one with `kiosk hash-pin` (never put the PIN itself here)"));
+                        }
+                        Some(h)
+                    }
+                };
+                let greeting = match k.greeting {
+                    None => DEFAULT_GREETING.to_string(),
+                    Some(g) => self.text("kiosk.greeting", g)?,
+                };
+                KioskSettings {
+                    orientation,
+                    auto_return: Duration::from_secs(secs),
+                    staff_pin_hash,
+                    average_service: Duration::from_secs(minutes * 60),
+                    greeting,
+                }
+            }
+        };
+
         Ok(Config {
+            kiosk,
             path: path.to_path_buf(),
             office,
             services,
@@ -935,6 +1083,38 @@ name = "Người cao tuổi"
             &format!("{GOOD}\n[queue]\npriority_ratio = 0\n"),
             29,
             "queue.priority_ratio",
+        );
+    }
+
+    #[test]
+    fn service_hours_and_kiosk_settings() {
+        let text = GOOD.replace(
+            "prefix = \"A\"",
+            "prefix = \"A\"\nhours = [\"13:30-17:00\", \"07:30-11:30\"]",
+        ) + "\n[kiosk]\norientation = \"portrait\"\nauto_return_seconds = 5\n";
+        let c = parse(&text).unwrap();
+        let dd = c.service("DD").unwrap();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(dd.open_at(t(8, 0)), Ok(()));
+        assert_eq!(dd.open_at(t(12, 0)), Err(Some(t(13, 30))));
+        assert_eq!(dd.open_at(t(17, 0)), Err(None));
+        assert_eq!(dd.open_at(t(6, 0)), Err(Some(t(7, 30))));
+        assert_eq!(c.service("TP").unwrap().open_at(t(3, 0)), Ok(()));
+        assert_eq!(c.kiosk.orientation, Orientation::Portrait);
+        assert_eq!(c.kiosk.orientation.size(), (1080, 1920));
+        assert_eq!(c.kiosk.auto_return, Duration::from_secs(5));
+        check_err(
+            &GOOD.replace(
+                "prefix = \"A\"",
+                "prefix = \"A\"\nhours = [\"11:30-07:30\"]",
+            ),
+            18,
+            "services[1].hours",
+        );
+        check_err(
+            &format!("{GOOD}\n[kiosk]\nstaff_pin_hash = \"1234\"\n"),
+            29,
+            "kiosk hash-pin",
         );
     }
 

@@ -424,6 +424,7 @@ mod tests {
             prefix: prefix.into(),
             first_number: first,
             digits,
+            hours: Vec::new(),
         }
     }
 

@@ -672,6 +672,17 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Mean service time in seconds per service over the day's finished tickets.
+    pub fn mean_service_secs(&self, day: NaiveDate) -> Result<Vec<(String, f64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT service, AVG(finished_at - started_at) / 1000.0 FROM ticket \
+             WHERE business_date = ?1 AND status = 'done' AND started_at IS NOT NULL \
+             GROUP BY service",
+        )?;
+        let rows = stmt.query_map([day.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// A number that changes whenever another connection commits (`PRAGMA data_version`).
     pub fn data_version(&self) -> Result<i64> {
         Ok(self

@@ -1,0 +1,684 @@
+//! The touchscreen: the Slint window's controller. Rust and the UI meet only through the
+//! `KioskAdapter` global; issuing, printing and refreshing run off the UI thread through a
+//! [`Dispatcher`], and their results come back to the event loop.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, Utc};
+use motcua::config::WhenNotReady;
+use motcua::{Config, Ticket};
+use slint::{ComponentHandle, Model, ModelRc, SharedPixelBuffer, SharedString, VecModel};
+
+use crate::printer::PrintError;
+use crate::{IssueError, Issued, Kiosk};
+
+slint::include_modules!();
+
+/// What the UI applies on the event loop once a job is done.
+pub type Apply = Box<dyn FnOnce(&KioskWindow) + Send>;
+/// Work for the kiosk's worker: runs with the [`Kiosk`] (store and printer), never on the UI thread.
+pub type Job = Box<dyn FnOnce(&mut Kiosk) -> Apply + Send>;
+
+/// Runs jobs away from the UI thread and hands their results back.
+pub trait Dispatcher {
+    /// Queues `job`.
+    fn submit(&self, job: Job);
+}
+
+/// Production dispatcher: one worker thread owns the [`Kiosk`]; results return through
+/// `upgrade_in_event_loop`, so a slow printer never freezes the screen.
+pub struct ThreadDispatcher {
+    tx: mpsc::Sender<Job>,
+}
+
+impl ThreadDispatcher {
+    /// Starts the worker thread with `kiosk`, posting results to `window`.
+    pub fn start(mut kiosk: Kiosk, window: slint::Weak<KioskWindow>) -> Self {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("kiosk-worker".into())
+            .spawn(move || {
+                for job in rx {
+                    let apply = job(&mut kiosk);
+                    if window.upgrade_in_event_loop(move |w| apply(&w)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("start the kiosk worker thread");
+        ThreadDispatcher { tx }
+    }
+}
+
+impl Dispatcher for ThreadDispatcher {
+    fn submit(&self, job: Job) {
+        if self.tx.send(job).is_err() {
+            tracing::error!("kiosk worker has stopped");
+        }
+    }
+}
+
+/// Test dispatcher: jobs wait until [`ManualDispatcher::run_pending`] runs them on this thread,
+/// so a test decides exactly when "the printer answers".
+pub struct ManualDispatcher {
+    queue: RefCell<VecDeque<Job>>,
+    kiosk: RefCell<Kiosk>,
+    window: slint::Weak<KioskWindow>,
+}
+
+impl ManualDispatcher {
+    /// A dispatcher running jobs against `kiosk` and applying them to `window`.
+    pub fn new(kiosk: Kiosk, window: slint::Weak<KioskWindow>) -> Self {
+        ManualDispatcher {
+            queue: RefCell::new(VecDeque::new()),
+            kiosk: RefCell::new(kiosk),
+            window,
+        }
+    }
+
+    /// Runs every queued job (and jobs they queue); returns how many ran.
+    pub fn run_pending(&self) -> usize {
+        let mut n = 0;
+        loop {
+            let Some(job) = self.queue.borrow_mut().pop_front() else {
+                return n;
+            };
+            let apply = job(&mut self.kiosk.borrow_mut());
+            if let Some(w) = self.window.upgrade() {
+                apply(&w);
+            }
+            n += 1;
+        }
+    }
+
+    /// How many jobs wait.
+    pub fn pending(&self) -> usize {
+        self.queue.borrow().len()
+    }
+
+    /// The kiosk, for checks.
+    pub fn kiosk(&self) -> std::cell::RefMut<'_, Kiosk> {
+        self.kiosk.borrow_mut()
+    }
+}
+
+impl Dispatcher for ManualDispatcher {
+    fn submit(&self, job: Job) {
+        self.queue.borrow_mut().push_back(job);
+    }
+}
+
+impl<D: Dispatcher + ?Sized> Dispatcher for Rc<D> {
+    fn submit(&self, job: Job) {
+        (**self).submit(job)
+    }
+}
+
+/// Vietnamese day names, Monday first.
+const WEEKDAYS: [&str; 7] = [
+    "Thứ Hai",
+    "Thứ Ba",
+    "Thứ Tư",
+    "Thứ Năm",
+    "Thứ Sáu",
+    "Thứ Bảy",
+    "Chủ Nhật",
+];
+/// Taps on the clock, within [`GESTURE_WINDOW`], that open the staff PIN pad.
+const GESTURE_TAPS: usize = 5;
+const GESTURE_WINDOW: Duration = Duration::from_secs(3);
+
+/// The controller's state on the UI thread.
+pub struct Controller {
+    cfg: Config,
+    dispatcher: Rc<dyn Dispatcher>,
+    window: slint::Weak<KioskWindow>,
+    taps: RefCell<VecDeque<Instant>>,
+    /// Set synchronously on the first tap, cleared when the result arrives: a double tap issues one.
+    busy: Cell<bool>,
+    /// When the done or trouble page appeared: they go home by themselves (see [`Controller::tick`]).
+    shown_at: Cell<Option<Instant>>,
+}
+
+/// Wires the window to the kiosk: callbacks, the first refresh. Returns the controller, which the
+/// caller keeps alive (and calls [`Controller::refresh`] / [`Controller::tick_clock`] on timers).
+pub fn setup(window: &KioskWindow, cfg: Config, dispatcher: Rc<dyn Dispatcher>) -> Rc<Controller> {
+    let a = window.global::<KioskAdapter>();
+    a.set_office_name(cfg.office.name.clone().into());
+    a.set_greeting(cfg.kiosk.greeting.clone().into());
+    a.set_portrait(cfg.kiosk.orientation == motcua::config::Orientation::Portrait);
+    let priorities: Vec<PriorityItem> = cfg
+        .priorities
+        .iter()
+        .map(|p| PriorityItem {
+            code: p.code.clone().into(),
+            name: p.name.clone().into(),
+        })
+        .collect();
+    a.set_priorities(ModelRc::new(VecModel::from(priorities)));
+    let c = Rc::new(Controller {
+        cfg,
+        dispatcher,
+        window: window.as_weak(),
+        taps: RefCell::new(VecDeque::new()),
+        busy: Cell::new(false),
+        shown_at: Cell::new(None),
+    });
+    c.set_services(&[]);
+
+    let w = Rc::downgrade(&c);
+    a.on_issue(move |service, priority| {
+        if let Some(c) = w.upgrade() {
+            c.issue(service.as_str(), priority.as_str());
+        }
+    });
+    let w = Rc::downgrade(&c);
+    a.on_go_home(move || {
+        if let Some(c) = w.upgrade() {
+            c.go_home();
+        }
+    });
+    let w = Rc::downgrade(&c);
+    a.on_choose_priority(move |code, name| {
+        if let Some(c) = w.upgrade() {
+            c.with(|a| {
+                a.set_chosen_priority(code.clone());
+                a.set_chosen_priority_name(name.clone());
+                a.set_page(Page::Priority);
+            });
+        }
+    });
+    let w = Rc::downgrade(&c);
+    a.on_staff_gesture(move || {
+        if let Some(c) = w.upgrade() {
+            c.staff_tap(Instant::now());
+        }
+    });
+    let w = Rc::downgrade(&c);
+    a.on_pin_submit(move |pin| {
+        if let Some(c) = w.upgrade() {
+            c.pin_submit(pin.as_str());
+        }
+    });
+    a.on_exit_app(|| {
+        tracing::info!("kiosk closed by staff");
+        let _ = slint::quit_event_loop();
+    });
+    let w = Rc::downgrade(&c);
+    a.on_print_test(move || {
+        if let Some(c) = w.upgrade() {
+            c.print_test();
+        }
+    });
+    register(&c);
+    c.tick_clock();
+    c.refresh();
+    c
+}
+
+/// One service's button as the worker computed it.
+#[derive(Debug, Clone)]
+struct ServiceView {
+    code: String,
+    name: String,
+    waiting: u32,
+    open: bool,
+    note: String,
+}
+
+impl Controller {
+    fn with(&self, f: impl FnOnce(&KioskAdapter)) {
+        if let Some(w) = self.window.upgrade() {
+            f(&w.global::<KioskAdapter>());
+        }
+    }
+
+    fn set_services(&self, views: &[ServiceView]) {
+        let items: Vec<ServiceItem> = if views.is_empty() {
+            // Before the first refresh: every service, open, nobody counted yet.
+            self.cfg
+                .services
+                .iter()
+                .map(|s| ServiceItem {
+                    code: s.code.clone().into(),
+                    name: s.name.clone().into(),
+                    waiting: 0,
+                    open: true,
+                    note: SharedString::default(),
+                })
+                .collect()
+        } else {
+            views
+                .iter()
+                .map(|v| ServiceItem {
+                    code: v.code.clone().into(),
+                    name: v.name.clone().into(),
+                    waiting: v.waiting as i32,
+                    open: v.open,
+                    note: v.note.clone().into(),
+                })
+                .collect()
+        };
+        self.with(|a| {
+            let model = a.get_services();
+            // Update in place when the shape is unchanged: no flicker, no rebuilt buttons.
+            if model.row_count() == items.len() {
+                for (i, item) in items.into_iter().enumerate() {
+                    if model.row_data(i).as_ref() != Some(&item) {
+                        model.set_row_data(i, item);
+                    }
+                }
+            } else {
+                a.set_services(ModelRc::new(VecModel::from(items)));
+            }
+        });
+    }
+
+    /// Sets the clock and date from the system time (call every second).
+    pub fn tick_clock(&self) {
+        let now = Utc::now().with_timezone(&self.cfg.office.timezone);
+        let weekday = WEEKDAYS[now.weekday().num_days_from_monday() as usize];
+        self.with(|a| {
+            a.set_clock(now.format("%H:%M").to_string().into());
+            a.set_date(format!("{weekday}, {}", now.format("%d/%m/%Y")).into());
+        });
+    }
+
+    /// Time passes (called a few times a second with the current instant): the done page goes
+    /// home after `[kiosk] auto_return_seconds`, the trouble page after twice that.
+    pub fn tick(&self, now: Instant) {
+        let Some(since) = self.shown_at.get() else {
+            return;
+        };
+        let Some(w) = self.window.upgrade() else {
+            return;
+        };
+        let a = w.global::<KioskAdapter>();
+        let limit = match a.get_page() {
+            Page::Done => self.cfg.kiosk.auto_return,
+            Page::Trouble => self.cfg.kiosk.auto_return * 2,
+            _ => {
+                self.shown_at.set(None);
+                return;
+            }
+        };
+        if now.saturating_duration_since(since) >= limit {
+            self.go_home();
+        }
+    }
+
+    /// Asks the worker for waiting counts, opening hours and the printer's status.
+    pub fn refresh(&self) {
+        let cfg = self.cfg.clone();
+        self.dispatcher.submit(Box::new(move |k: &mut Kiosk| {
+            let now = Utc::now();
+            let local = now.with_timezone(&cfg.office.timezone).time();
+            let state = k.store().state(now);
+            let views: Vec<ServiceView> = cfg
+                .services
+                .iter()
+                .map(|s| {
+                    let waiting = state
+                        .as_ref()
+                        .ok()
+                        .and_then(|st| st.waiting.iter().find(|(c, _)| *c == s.code))
+                        .map_or(0, |(_, n)| *n);
+                    let (open, note) = match s.open_at(local) {
+                        Ok(()) => (true, String::new()),
+                        Err(Some(t)) => (
+                            false,
+                            format!("Tạm ngừng – mở lại lúc {}", t.format("%H:%M")),
+                        ),
+                        Err(None) => (false, "Đã hết giờ nhận hồ sơ hôm nay".to_string()),
+                    };
+                    ServiceView {
+                        code: s.code.clone(),
+                        name: s.name.clone(),
+                        waiting,
+                        open,
+                        note,
+                    }
+                })
+                .collect();
+            let printer = k.printer_status(now).err().map(|e| e.vi().to_string());
+            Box::new(move |w: &KioskWindow| {
+                let a = w.global::<KioskAdapter>();
+                if let Some(c) = CONTROLLER.with(|c| c.borrow().upgrade()) {
+                    c.set_services(&views);
+                    c.apply_printer(printer.as_deref(), &a);
+                }
+            })
+        }));
+    }
+
+    fn apply_printer(&self, problem: Option<&str>, a: &KioskAdapter) {
+        match problem {
+            None => {
+                a.set_printer_ok(true);
+                a.set_printer_message(SharedString::default());
+                a.set_issuing_allowed(true);
+            }
+            Some(msg) => {
+                a.set_printer_ok(false);
+                let refuse = self.when_not_ready() == WhenNotReady::Refuse;
+                let text = if refuse {
+                    msg.to_string()
+                } else {
+                    format!("{msg}. Số thứ tự sẽ hiện trên màn hình.")
+                };
+                a.set_printer_message(text.into());
+                a.set_issuing_allowed(!refuse);
+            }
+        }
+    }
+
+    fn when_not_ready(&self) -> WhenNotReady {
+        self.cfg
+            .printer
+            .as_ref()
+            .map_or(WhenNotReady::Refuse, |p| p.when_not_ready)
+    }
+
+    /// A citizen tapped a service (with a priority class code, or "").
+    pub fn issue(&self, service: &str, priority: &str) {
+        if self.busy.replace(true) {
+            tracing::debug!("tap ignored: a ticket is being issued");
+            return;
+        }
+        self.with(|a| {
+            a.set_busy(true);
+            a.set_busy_text("Đang in phiếu, vui lòng chờ…".into());
+        });
+        let service = service.to_string();
+        let priority = (!priority.is_empty()).then(|| priority.to_string());
+        let mode = self.when_not_ready();
+        let cfg = self.cfg.clone();
+        self.dispatcher.submit(Box::new(move |k: &mut Kiosk| {
+            let now = Utc::now();
+            let mut result = k.issue(&service, priority.as_deref(), true, now);
+            let mut not_ready: Option<&'static str> = None;
+            if let (Err(IssueError::NotReady(e)), WhenNotReady::ShowOnScreen) = (&result, mode) {
+                // Nobody is turned away: issue without paper and show the number large.
+                tracing::warn!(error = %e, "printer not ready: issuing on screen");
+                not_ready = Some(e.vi());
+                result = k.issue(&service, priority.as_deref(), false, now);
+            }
+            let view = result.map(|issued| DoneView::new(&issued, not_ready, &cfg, k));
+            let printer = k.printer_status(now).err().map(|e| e.vi().to_string());
+            Box::new(move |w: &KioskWindow| {
+                if let Some(c) = CONTROLLER.with(|c| c.borrow().upgrade()) {
+                    c.busy.set(false);
+                    let a = w.global::<KioskAdapter>();
+                    a.set_busy(false);
+                    c.apply_printer(printer.as_deref(), &a);
+                    c.shown_at.set(Some(Instant::now()));
+                    match view {
+                        Ok(v) => v.show(&a),
+                        Err(e) => {
+                            let (title, text) = match &e {
+                                IssueError::NotReady(p) => {
+                                    ("Chưa lấy được số thứ tự", p.vi().to_string())
+                                }
+                                IssueError::Queue(q) => ("Chưa lấy được số thứ tự", q.vi()),
+                            };
+                            tracing::warn!(error = %e, "no ticket issued");
+                            a.set_trouble_title(title.into());
+                            a.set_trouble_text(text.into());
+                            a.set_page(Page::Trouble);
+                        }
+                    }
+                    c.refresh();
+                }
+            })
+        }));
+    }
+
+    /// Back to the home screen.
+    pub fn go_home(&self) {
+        self.shown_at.set(None);
+        self.with(|a| {
+            a.set_page(Page::Home);
+            a.set_chosen_priority(SharedString::default());
+            a.set_chosen_priority_name(SharedString::default());
+            a.set_pin_entry(SharedString::default());
+            a.set_pin_length(0);
+            a.set_pin_error(SharedString::default());
+            a.set_settings_message(SharedString::default());
+        });
+    }
+
+    /// One tap on the hidden staff area; five within three seconds open the PIN pad.
+    pub fn staff_tap(&self, at: Instant) {
+        if self.cfg.kiosk.staff_pin_hash.is_none() {
+            return;
+        }
+        let mut taps = self.taps.borrow_mut();
+        taps.push_back(at);
+        while taps
+            .front()
+            .is_some_and(|t| at.duration_since(*t) > GESTURE_WINDOW)
+        {
+            taps.pop_front();
+        }
+        if taps.len() >= GESTURE_TAPS {
+            taps.clear();
+            self.with(|a| {
+                a.set_pin_entry(SharedString::default());
+                a.set_pin_length(0);
+                a.set_pin_error(SharedString::default());
+                a.set_page(Page::Pin);
+            });
+        }
+    }
+
+    fn pin_submit(&self, pin: &str) {
+        let ok = self
+            .cfg
+            .kiosk
+            .staff_pin_hash
+            .as_deref()
+            .is_some_and(|h| crate::pin::verify(pin, h));
+        self.with(|a| {
+            a.set_pin_entry(SharedString::default());
+            a.set_pin_length(0);
+            if ok {
+                a.set_pin_error(SharedString::default());
+                a.set_page(Page::Settings);
+            } else {
+                a.set_pin_error("Mã PIN không đúng".into());
+            }
+        });
+    }
+
+    fn print_test(&self) {
+        self.dispatcher.submit(Box::new(|k: &mut Kiosk| {
+            let msg = match k.print_test(Utc::now()) {
+                Ok(_) => "Đã in phiếu thử.".to_string(),
+                Err(e) => e.vi().to_string(),
+            };
+            Box::new(move |w: &KioskWindow| {
+                w.global::<KioskAdapter>().set_settings_message(msg.into());
+            })
+        }));
+    }
+}
+
+thread_local! {
+    /// The controller of this thread's window, for results that come back through the event loop.
+    static CONTROLLER: RefCell<std::rc::Weak<Controller>> = const { RefCell::new(std::rc::Weak::new()) };
+}
+
+/// Makes `c` the controller results are applied to (one kiosk window per UI thread).
+fn register(c: &Rc<Controller>) {
+    CONTROLLER.with(|slot| *slot.borrow_mut() = Rc::downgrade(c));
+}
+
+/// What the done screen shows, computed on the worker.
+struct DoneView {
+    number: String,
+    service: String,
+    ahead: String,
+    wait: String,
+    note: String,
+    qr: Option<SharedPixelBuffer<slint::Rgb8Pixel>>,
+}
+
+impl DoneView {
+    /// `not_ready`: the printer's trouble when the ticket was issued on screen on purpose.
+    fn new(issued: &Issued, not_ready: Option<&str>, cfg: &Config, k: &mut Kiosk) -> DoneView {
+        let t: &Ticket = &issued.ticket;
+        let service = cfg
+            .service(&t.service)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let ahead = match t.waiting_ahead {
+            0 => "Không có ai đang chờ trước bạn".to_string(),
+            n => format!("Có {n} người đang chờ trước bạn"),
+        };
+        let minutes = estimated_wait_minutes(t, cfg, k);
+        let wait = if minutes == 0 {
+            "Bạn sẽ sớm được gọi".to_string()
+        } else {
+            format!("Thời gian chờ dự kiến: khoảng {minutes} phút")
+        };
+        let trouble = not_ready.or(issued.print_error.as_ref().map(PrintError::vi));
+        let (note, qr) = match (issued.printed, trouble) {
+            (true, _) => ("Vui lòng nhận phiếu".to_string(), None),
+            (false, Some(reason)) => (
+                {
+                    tracing::warn!(reason, number = %t.number, "ticket shown on screen, not printed");
+                    "Chưa in được phiếu: vui lòng ghi nhớ hoặc chụp lại số thứ tự".to_string()
+                },
+                motcua::json::status_url(t, cfg).and_then(|u| qr_pixels(&u)),
+            ),
+            (false, None) => (
+                "Vui lòng ghi nhớ số thứ tự".to_string(),
+                motcua::json::status_url(t, cfg).and_then(|u| qr_pixels(&u)),
+            ),
+        };
+        DoneView {
+            number: t.number.clone(),
+            service,
+            ahead,
+            wait,
+            note,
+            qr,
+        }
+    }
+
+    fn show(self, a: &KioskAdapter) {
+        a.set_ticket_number(self.number.into());
+        a.set_ticket_service(self.service.into());
+        a.set_ticket_ahead(self.ahead.into());
+        a.set_ticket_wait(self.wait.into());
+        a.set_ticket_note(self.note.into());
+        match self.qr {
+            Some(px) => {
+                a.set_ticket_qr(slint::Image::from_rgb8(px));
+                a.set_ticket_show_qr(true);
+            }
+            None => a.set_ticket_show_qr(false),
+        }
+        a.set_page(Page::Done);
+    }
+}
+
+/// People ahead × today's mean service time for the service (or the configured average), shared
+/// between the counters that serve it; rounded up to whole minutes.
+fn estimated_wait_minutes(t: &Ticket, cfg: &Config, k: &mut Kiosk) -> u64 {
+    if t.waiting_ahead == 0 {
+        return 0;
+    }
+    let mean = k
+        .store()
+        .mean_service_secs(t.business_date)
+        .ok()
+        .and_then(|v| v.into_iter().find(|(s, _)| *s == t.service).map(|(_, m)| m))
+        .filter(|m| *m > 0.0)
+        .unwrap_or(cfg.kiosk.average_service.as_secs_f64());
+    let counters = cfg
+        .counters
+        .iter()
+        .filter(|c| c.services.contains(&t.service))
+        .count()
+        .max(1);
+    (f64::from(t.waiting_ahead) * mean / counters as f64 / 60.0).ceil() as u64
+}
+
+/// The status URL as a QR picture (black on white, 1 px per module, scaled by the UI).
+pub fn qr_pixels(url: &str) -> Option<SharedPixelBuffer<slint::Rgb8Pixel>> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let n = code.width() as u32;
+    let quiet = 4;
+    let size = n + 2 * quiet;
+    let mut buf = SharedPixelBuffer::<slint::Rgb8Pixel>::new(size, size);
+    let colors = code.to_colors();
+    let px = buf.make_mut_slice();
+    for (i, p) in px.iter_mut().enumerate() {
+        let (x, y) = (i as u32 % size, i as u32 / size);
+        let dark = x >= quiet
+            && y >= quiet
+            && x < quiet + n
+            && y < quiet + n
+            && colors[((y - quiet) * n + (x - quiet)) as usize] == qrcode::Color::Dark;
+        let v = if dark { 0 } else { 255 };
+        *p = slint::Rgb8Pixel { r: v, g: v, b: v };
+    }
+    Some(buf)
+}
+
+/// Runs the kiosk window until staff close it: full screen unless `windowed`.
+///
+/// At start-up, tickets that were committed but never printed are voided (with an event), so no
+/// ticket is silently forgotten and none is printed for a citizen who has left.
+pub fn run(cfg: Config, mut kiosk: Kiosk, windowed: bool) -> Result<(), slint::PlatformError> {
+    match kiosk.recover(false, Utc::now()) {
+        Ok(done) if !done.is_empty() => {
+            tracing::warn!(count = done.len(), "voided tickets that were never printed");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "start-up check of unprinted tickets failed"),
+    }
+    let window = KioskWindow::new()?;
+    let (w, h) = cfg.kiosk.orientation.size();
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(w as f32, h as f32));
+    if !windowed {
+        window.window().set_fullscreen(true);
+        // The public has no way out of full screen: only staff, through the PIN, can close it.
+        window
+            .window()
+            .on_close_requested(|| slint::CloseRequestResponse::KeepWindowShown);
+    }
+    let dispatcher: Rc<dyn Dispatcher> = Rc::new(ThreadDispatcher::start(kiosk, window.as_weak()));
+    let controller = setup(&window, cfg, dispatcher);
+    let refresh = slint::Timer::default();
+    let c = Rc::downgrade(&controller);
+    refresh.start(slint::TimerMode::Repeated, REFRESH_EVERY, move || {
+        if let Some(c) = c.upgrade() {
+            c.refresh();
+        }
+    });
+    let clock = slint::Timer::default();
+    let c = Rc::downgrade(&controller);
+    clock.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(250),
+        move || {
+            if let Some(c) = c.upgrade() {
+                c.tick_clock();
+                c.tick(Instant::now());
+            }
+        },
+    );
+    window.run()
+}
+
+/// How often waiting counts and the printer's status are refreshed.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(3);

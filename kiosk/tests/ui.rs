@@ -1,0 +1,529 @@
+//! Headless tests of the kiosk screen (Slint's testing backend, software renderer; no X):
+//! taps through the accessibility API, a real SQLite file, the virtual printer's files, and
+//! screenshots compared with committed PNGs.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use i_slint_backend_testing::ElementHandle;
+use kiosk::Kiosk;
+use kiosk::ui::{Controller, KioskAdapter, KioskWindow, ManualDispatcher, Page};
+use motcua::{Config, Store};
+use slint::ComponentHandle;
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+
+const CONFIG: &str = r#"
+[office]
+name = "UBND phường Hòa Khê"
+database = "motcua.db"
+timezone = "Asia/Ho_Chi_Minh"
+
+[[services]]
+code = "TP"
+name = "Tư pháp - Hộ tịch"
+first_number = 1001
+digits = 4
+
+[[services]]
+code = "CT"
+name = "Chứng thực"
+first_number = 2001
+digits = 4
+
+[[services]]
+code = "DD"
+name = "Đất đai - Xây dựng"
+first_number = 3001
+digits = 4
+
+[[services]]
+code = "LD"
+name = "Lao động - Thương binh và Xã hội"
+first_number = 4001
+digits = 4
+
+[[counters]]
+number = 1
+name = "Quầy 1"
+services = ["TP", "CT", "DD", "LD"]
+
+[[priorities]]
+code = "elderly"
+name = "Người cao tuổi"
+
+[[priorities]]
+code = "disabled"
+name = "Người khuyết tật"
+
+[[priorities]]
+code = "pregnant"
+name = "Phụ nữ mang thai"
+
+[[priorities]]
+code = "veteran"
+name = "Người có công"
+
+[status]
+base_url = "http://192.168.1.10:8080"
+"#;
+
+struct Ui {
+    size: (u32, u32),
+    dir: tempfile::TempDir,
+    window: KioskWindow,
+    dispatcher: Rc<ManualDispatcher>,
+    controller: Rc<Controller>,
+}
+
+/// A headless platform: Slint's stable `MinimalSoftwareWindow` with the software renderer, so
+/// screenshots are drawn with the embedded fonts exactly as on the kiosk. No event loop: tests
+/// drive time and the worker themselves. Once per test thread.
+struct HeadlessPlatform {
+    window: Rc<MinimalSoftwareWindow>,
+}
+
+impl slint::platform::Platform for HeadlessPlatform {
+    fn create_window_adapter(
+        &self,
+    ) -> Result<Rc<dyn slint::platform::WindowAdapter>, slint::PlatformError> {
+        Ok(self.window.clone())
+    }
+}
+
+thread_local! {
+    static WINDOW: std::cell::RefCell<Option<Rc<MinimalSoftwareWindow>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn init_platform() {
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    WINDOW.with(|w| *w.borrow_mut() = Some(window.clone()));
+    slint::platform::set_platform(Box::new(HeadlessPlatform { window }))
+        .expect("one platform per test thread");
+}
+
+/// Renders the window as it is now into RGB pixels.
+fn render(w: u32, h: u32) -> Vec<u8> {
+    let window = WINDOW
+        .with(|w| w.borrow().clone())
+        .expect("platform initialised");
+    let mut buf = vec![slint::Rgb8Pixel::default(); (w * h) as usize];
+    window.request_redraw();
+    let drawn = window.draw_if_needed(|r| {
+        r.render(&mut buf, w as usize);
+    });
+    assert!(drawn, "the window was drawn");
+    buf.iter().flat_map(|p| [p.r, p.g, p.b]).collect()
+}
+
+/// A kiosk on a fresh office folder; `extra` is appended to the config.
+fn start(extra: &str) -> Ui {
+    init_platform();
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{CONFIG}\n{extra}");
+    let text = if text.contains("[printer]") {
+        text
+    } else {
+        format!("{text}\n[printer]\nport = \"virtual:tickets\"\n")
+    };
+    std::fs::write(dir.path().join("motcua.toml"), text).unwrap();
+    let cfg = Config::load(Some(&dir.path().join("motcua.toml"))).unwrap();
+    let kiosk = Kiosk::new(Store::open(&cfg).unwrap(), None);
+    let window = KioskWindow::new().unwrap();
+    let (w, h) = cfg.kiosk.orientation.size();
+    window.window().set_size(slint::PhysicalSize::new(w, h));
+    let dispatcher = Rc::new(ManualDispatcher::new(kiosk, window.as_weak()));
+    let controller = kiosk::ui::setup(&window, cfg, dispatcher.clone());
+    dispatcher.run_pending();
+    window.show().unwrap();
+    let ui = Ui {
+        size: (w, h),
+        dir,
+        window,
+        dispatcher,
+        controller,
+    };
+    // A fixed clock, so screenshots do not depend on the time of the run.
+    ui.adapter().set_clock("09:15".into());
+    ui.adapter().set_date("Thứ Ba, 24/11/2026".into());
+    ui
+}
+
+impl Ui {
+    fn adapter(&self) -> KioskAdapter<'_> {
+        self.window.global::<KioskAdapter>()
+    }
+
+    fn page(&self) -> Page {
+        self.adapter().get_page()
+    }
+
+    /// Taps the (first) element with this accessible label; panics if there is none.
+    fn tap(&self, label: &str) {
+        let el = ElementHandle::find_by_accessible_label(&self.window, label)
+            .next()
+            .unwrap_or_else(|| panic!("no element labelled {label:?} on {:?}", self.page()));
+        el.invoke_accessible_default_action();
+    }
+
+    fn labelled(&self, label: &str) -> Vec<ElementHandle> {
+        ElementHandle::find_by_accessible_label(&self.window, label).collect()
+    }
+
+    fn tickets(&self) -> Vec<(String, String, Option<String>, Option<i64>)> {
+        let db = rusqlite::Connection::open(self.dir.path().join("motcua.db")).unwrap();
+        let mut stmt = db
+            .prepare("SELECT number, service, priority, printed_at FROM ticket ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn printed_files(&self) -> Vec<String> {
+        std::fs::read_dir(self.dir.path().join("tickets"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".bin"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn fault(&self, fault: &str) {
+        std::fs::create_dir_all(self.dir.path().join("tickets")).unwrap();
+        std::fs::write(self.dir.path().join("tickets/fault"), fault).unwrap();
+        self.controller.refresh();
+        self.dispatcher.run_pending();
+    }
+
+    /// Compares the window with `screenshots/NAME.png`. With UPDATE_GOLDEN=1 it rewrites the file
+    /// and reports it, so the run still fails (see [`Shots::finish`]).
+    fn check_screenshot(&self, name: &str, shots: &mut Shots) {
+        let (w, h) = self.size;
+        let rgb = render(w, h);
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/screenshots/{name}.png"));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            write_png(&path, w, h, &rgb);
+            shots
+                .0
+                .push(format!("{name}.png rewritten (UPDATE_GOLDEN set)"));
+            return;
+        }
+        let (gw, gh, golden) = read_png(&path);
+        assert_eq!((gw, gh), (w, h), "{name}: size");
+        let differing = rgb
+            .chunks(3)
+            .zip(golden.chunks(3))
+            .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 40))
+            .count();
+        let share = differing as f64 / f64::from(w * h);
+        if share > 0.002 {
+            let actual = path.with_extension("actual.png");
+            write_png(&actual, w, h, &rgb);
+            shots.0.push(format!(
+                "{name}: {:.3}% of pixels differ (tolerance 0.2%); see {}",
+                share * 100.0,
+                actual.display()
+            ));
+        }
+    }
+}
+
+/// Screenshot problems collected over a test, reported together at its end.
+#[derive(Default)]
+struct Shots(Vec<String>);
+
+impl Shots {
+    fn finish(self) {
+        assert!(self.0.is_empty(), "screenshots:\n{}", self.0.join("\n"));
+    }
+}
+
+fn write_png(path: &PathBuf, w: u32, h: u32, rgb: &[u8]) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(f), w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::High);
+    enc.write_header().unwrap().write_image_data(rgb).unwrap();
+}
+
+fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let f = std::fs::File::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}; create it with UPDATE_GOLDEN=1", path.display()));
+    let mut dec = png::Decoder::new(std::io::BufReader::new(f))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; dec.output_buffer_size().unwrap()];
+    let info = dec.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+#[test]
+fn tap_a_service_issues_prints_and_shows_the_same_number() {
+    let ui = start("");
+    assert_eq!(ui.page(), Page::Home);
+    ui.tap("Tư pháp - Hộ tịch");
+    // The work is off the UI thread: the screen shows progress until the worker answers.
+    assert!(ui.adapter().get_busy());
+    assert_eq!(ui.dispatcher.pending(), 1);
+    ui.dispatcher.run_pending();
+    assert!(!ui.adapter().get_busy());
+    assert_eq!(ui.page(), Page::Done);
+    let tickets = ui.tickets();
+    assert_eq!(tickets.len(), 1);
+    let (number, service, priority, printed) = &tickets[0];
+    assert_eq!(
+        (number.as_str(), service.as_str(), priority),
+        ("1001", "TP", &None)
+    );
+    assert!(printed.is_some(), "marked printed");
+    assert_eq!(
+        ui.printed_files().len(),
+        1,
+        "bytes at the (virtual) printer"
+    );
+    assert_eq!(ui.adapter().get_ticket_number(), "1001");
+    assert!(
+        !ui.labelled("1001").is_empty(),
+        "the done screen shows the number"
+    );
+    assert_eq!(ui.adapter().get_ticket_note(), "Vui lòng nhận phiếu");
+}
+
+#[test]
+fn priority_path_is_two_touches() {
+    let ui = start("");
+    ui.tap("Người cao tuổi");
+    assert_eq!(ui.page(), Page::Priority);
+    ui.tap("Chứng thực");
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Done);
+    let t = &ui.tickets()[0];
+    assert_eq!(
+        (t.0.as_str(), t.1.as_str(), t.2.as_deref()),
+        ("2001", "CT", Some("elderly"))
+    );
+    // "Quay lại" from the priority page goes home without issuing.
+    ui.controller.go_home();
+    ui.tap("Phụ nữ mang thai");
+    ui.tap("Quay lại");
+    assert_eq!(ui.page(), Page::Home);
+    assert_eq!(ui.tickets().len(), 1);
+}
+
+#[test]
+fn double_tap_issues_one_ticket() {
+    let ui = start("");
+    ui.tap("Đất đai - Xây dựng");
+    ui.tap("Đất đai - Xây dựng");
+    assert_eq!(
+        ui.dispatcher.pending(),
+        1,
+        "the second tap is ignored while the first is in progress"
+    );
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.tickets().len(), 1);
+}
+
+#[test]
+fn printer_not_ready_refuse_says_so_before_choosing_and_issues_nothing() {
+    let ui = start("");
+    ui.fault("paper-out");
+    let msg = "Máy in tạm hết giấy, vui lòng liên hệ cán bộ hướng dẫn";
+    assert_eq!(ui.adapter().get_printer_message(), msg);
+    assert!(!ui.labelled(msg).is_empty(), "banner on the home screen");
+    assert!(!ui.adapter().get_issuing_allowed());
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Home);
+    assert!(ui.tickets().is_empty());
+
+    // Trouble that starts between the last check and the tap: a clear page, no ticket.
+    std::fs::remove_file(ui.dir.path().join("tickets/fault")).unwrap();
+    ui.controller.refresh();
+    ui.dispatcher.run_pending();
+    assert!(ui.adapter().get_issuing_allowed());
+    std::fs::write(ui.dir.path().join("tickets/fault"), "cover-open").unwrap();
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Trouble);
+    assert!(
+        ui.adapter()
+            .get_trouble_text()
+            .contains("Nắp máy in đang mở")
+    );
+    assert!(ui.tickets().is_empty());
+}
+
+#[test]
+fn printer_not_ready_show_mode_issues_on_screen_with_qr() {
+    let ui = start("[printer]\nport = \"virtual:tickets\"\nwhen_not_ready = \"show\"\n");
+    ui.fault("paper-out");
+    assert!(ui.adapter().get_issuing_allowed(), "nobody is turned away");
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Done);
+    let t = &ui.tickets()[0];
+    assert_eq!((t.0.as_str(), t.3), ("1001", None), "issued, not printed");
+    assert!(ui.printed_files().is_empty());
+    assert!(ui.adapter().get_ticket_show_qr());
+    assert!(
+        ui.adapter()
+            .get_ticket_note()
+            .starts_with("Chưa in được phiếu")
+    );
+    assert!(
+        ui.adapter()
+            .get_printer_message()
+            .starts_with("Máy in tạm hết giấy")
+    );
+}
+
+#[test]
+fn done_screen_returns_home_by_itself_and_on_touch() {
+    let ui = start("[kiosk]\nauto_return_seconds = 6\n");
+    let t0 = Instant::now();
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Done);
+    ui.controller.tick(t0 + Duration::from_secs(5));
+    assert_eq!(ui.page(), Page::Done, "still showing after 5 s");
+    ui.controller.tick(t0 + Duration::from_millis(6_500));
+    assert_eq!(ui.page(), Page::Home, "home by itself after 6 s");
+    ui.tap("Chứng thực");
+    ui.dispatcher.run_pending();
+    ui.tap("Quay lại màn hình chính");
+    assert_eq!(ui.page(), Page::Home, "home on touch");
+}
+
+#[test]
+fn closed_service_is_greyed_with_its_opening_time() {
+    use chrono::Timelike;
+    let now = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .time();
+    // An opening-hours range that does not contain now, later today when there is room.
+    let (hours, note) = if now.hour() < 22 {
+        let h = now.hour() + 1;
+        (
+            format!("{h:02}:00-{:02}:00", h + 1),
+            format!("Tạm ngừng – mở lại lúc {h:02}:00"),
+        )
+    } else {
+        (
+            "00:00-01:00".to_string(),
+            "Đã hết giờ nhận hồ sơ hôm nay".to_string(),
+        )
+    };
+    let cfg = CONFIG.replace(
+        "name = \"Chứng thực\"",
+        &format!("name = \"Chứng thực\"\nhours = [\"{hours}\"]"),
+    );
+    init_platform();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("motcua.toml"), &cfg).unwrap();
+    let cfg = Config::load(Some(&dir.path().join("motcua.toml"))).unwrap();
+    let window = KioskWindow::new().unwrap();
+    let d = Rc::new(ManualDispatcher::new(
+        Kiosk::new(Store::open(&cfg).unwrap(), None),
+        window.as_weak(),
+    ));
+    let _c = kiosk::ui::setup(&window, cfg, d.clone());
+    d.run_pending();
+    let el = ElementHandle::find_by_accessible_label(&window, "Chứng thực")
+        .next()
+        .unwrap();
+    assert_eq!(el.accessible_description().unwrap(), note);
+    assert_eq!(el.accessible_enabled(), Some(false));
+    el.invoke_accessible_default_action();
+    assert_eq!(d.pending(), 0, "a closed service issues nothing");
+}
+
+#[test]
+fn staff_gesture_and_pin_open_settings() {
+    let hash = kiosk::pin::hash("2468").unwrap();
+    let ui = start(&format!("[kiosk]\nstaff_pin_hash = \"{hash}\"\n"));
+    // Five quick taps on the clock corner, as real pointer events.
+    for _ in 0..5 {
+        let pos = slint::LogicalPosition::new(1800.0, 60.0);
+        let w = ui.window.window();
+        w.dispatch_event(slint::platform::WindowEvent::PointerPressed {
+            position: pos,
+            button: slint::platform::PointerEventButton::Left,
+        });
+        w.dispatch_event(slint::platform::WindowEvent::PointerReleased {
+            position: pos,
+            button: slint::platform::PointerEventButton::Left,
+        });
+    }
+    assert_eq!(ui.page(), Page::Pin);
+    for d in ["1", "1", "1", "1", "OK"] {
+        ui.tap(d);
+    }
+    assert_eq!(ui.page(), Page::Pin);
+    assert_eq!(ui.adapter().get_pin_error(), "Mã PIN không đúng");
+    for d in ["2", "4", "6", "8", "OK"] {
+        ui.tap(d);
+    }
+    assert_eq!(ui.page(), Page::Settings);
+    ui.tap("In phiếu thử");
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.adapter().get_settings_message(), "Đã in phiếu thử.");
+}
+
+#[test]
+fn without_a_staff_pin_the_gesture_does_nothing() {
+    let plain = start("");
+    for _ in 0..5 {
+        plain.controller.staff_tap(Instant::now());
+    }
+    assert_eq!(plain.page(), Page::Home);
+}
+
+fn screens(ui: &Ui, orientation: &str) {
+    let mut shots = Shots::default();
+    ui.check_screenshot(&format!("home-{orientation}"), &mut shots);
+    ui.tap("Người cao tuổi");
+    ui.check_screenshot(&format!("priority-{orientation}"), &mut shots);
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    ui.check_screenshot(&format!("done-{orientation}"), &mut shots);
+    ui.controller.go_home();
+    ui.fault("paper-out");
+    ui.check_screenshot(&format!("printer-trouble-{orientation}"), &mut shots);
+    shots.finish();
+}
+
+#[test]
+fn screenshots_landscape() {
+    let ui = start("");
+    screens(&ui, "landscape");
+}
+
+#[test]
+fn screenshots_portrait() {
+    let ui = start("[kiosk]\norientation = \"portrait\"\n");
+    screens(&ui, "portrait");
+}
+
+#[test]
+fn screenshot_show_mode_done_with_qr() {
+    let ui = start("[printer]\nport = \"virtual:tickets\"\nwhen_not_ready = \"show\"\n");
+    ui.fault("paper-out");
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    assert!(ui.adapter().get_ticket_show_qr());
+    // The real QR holds the ticket's random token; draw a fixed one so the picture is stable.
+    let fixed =
+        kiosk::ui::qr_pixels("http://192.168.1.10:8080/t/000000000000000000000000").unwrap();
+    ui.adapter().set_ticket_qr(slint::Image::from_rgb8(fixed));
+    let mut shots = Shots::default();
+    ui.check_screenshot("done-on-screen-landscape", &mut shots);
+    shots.finish();
+}
