@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# The motcua demo on the demo office config (assets/demo/motcua.toml): a fresh queue database in
-# demo-run/, a few citizens take tickets, counters call them, and the queue is shown.
+# The motcua demo on the demo office config (assets/demo/motcua.toml): a fresh queue in demo-run/,
+# tickets printed by the virtual printer into demo-run/tickets/, then the kiosk touchscreen in a
+# window. On a desktop the window stays open until Ctrl+C; without a display it runs on a virtual
+# X server (Xvfb), and the demo saves screenshots into demo-run/ and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --demo
 cargo build --workspace --bins
-BIN=target/debug
-CFG=assets/demo/motcua.toml
-export MOTCUA_CONFIG="$PWD/$CFG"
+BIN=$PWD/target/debug
+export MOTCUA_CONFIG="$PWD/assets/demo/motcua.toml"
 rm -rf demo-run && mkdir -p demo-run
 
-echo "== Công dân lấy số tại kiosk"
+echo "== Công dân lấy số (kiosk issue)"
 for args in "--service TP" "--service TP --priority elderly" "--service DD" "--service CT" "--service TP" "--service LD --priority veteran"; do
     # shellcheck disable=SC2086
     "$BIN/kiosk" issue $args
 done
 
-echo "== Cán bộ gọi số tại quầy"
+echo "== Cán bộ gọi số tại quầy (counter call)"
 for c in 1 3 5 1 2; do
     "$BIN/counter" call --counter "$c"
 done
@@ -29,3 +30,35 @@ echo "== Bảng hiển thị"
 "$BIN/display-board" state
 echo "== Phiếu đã in (máy in ảo): demo-run/tickets/"
 ls demo-run/tickets/
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+headless=0
+if [ -z "${DISPLAY:-}" ]; then
+    headless=1
+    n=$((150 + RANDOM % 100))
+    Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
+    pids+=($!)
+    export DISPLAY=":$n"
+    until xdotool getmouselocation >/dev/null 2>&1; do sleep 0.1; done
+fi
+
+echo "== Kiosk (màn hình cảm ứng)"
+"$BIN/kiosk" --windowed 2>demo-run/kiosk.log &
+pids+=($!)
+xdotool search --sync --onlyvisible --name motcua >/dev/null
+
+if [ "$headless" = 1 ]; then
+    sleep 1   # let the first refresh (waiting counts) reach the screen before the picture
+    import -window root demo-run/kiosk-home.png
+    xdotool mousemove 480 330 click 1
+    until ls demo-run/tickets/*-TP-1004-* >/dev/null 2>&1; do sleep 0.1; done
+    sleep 0.5
+    import -window root demo-run/kiosk-done.png
+    echo "No display here: the kiosk ran on a virtual screen. Screenshots: demo-run/kiosk-home.png, demo-run/kiosk-done.png; its ticket: $(ls demo-run/tickets/*-TP-1004-*.png)"
+else
+    echo "The kiosk is open in a window. Tickets appear in demo-run/tickets/. Ctrl+C stops the demo."
+    wait
+fi

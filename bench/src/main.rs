@@ -47,6 +47,13 @@ enum Cmd {
         #[arg(long, default_value_t = 200)]
         count: u32,
     },
+    /// The kiosk screen, headless (software renderer): start to first frame, tap to done-screen
+    /// with the virtual printer, and memory after COUNT tickets.
+    Kiosk {
+        /// Tickets to issue through the screen.
+        #[arg(long, default_value_t = 1000)]
+        count: u32,
+    },
     /// Loop: issue a ticket, then call one at the counter; print one JSON line per committed step.
     Worker {
         /// The office config.
@@ -132,6 +139,7 @@ fn main() -> anyhow::Result<()> {
             dir,
         } => run(single, pairs, writers, dir),
         Cmd::Print { port, count } => print_bench(port, count),
+        Cmd::Kiosk { count } => kiosk_bench(count),
     }
 }
 
@@ -397,6 +405,80 @@ fn print_bench(port: Option<String>, count: u32) -> anyhow::Result<()> {
             percentile(&lat, 99.0),
             lat.last().copied().unwrap_or(f64::NAN)
         );
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// Resident memory of this process in MiB (Linux /proc).
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn kiosk_bench(count: u32) -> anyhow::Result<()> {
+    use kiosk::ui::{KioskAdapter, KioskWindow, ManualDispatcher};
+    use slint::ComponentHandle;
+    use std::rc::Rc;
+    let start = Instant::now();
+    let dir = tempfile_dir();
+    std::fs::create_dir_all(&dir)?;
+    let result = (|| -> anyhow::Result<()> {
+        kiosk::headless::init()?;
+        let path = dir.join("kiosk.toml");
+        std::fs::write(
+            &path,
+            format!("{PRINT_CONFIG}\n[printer]\nport = \"virtual:tickets\"\n"),
+        )?;
+        let cfg = Config::load(Some(&path))?;
+        let k = kiosk::Kiosk::new(Store::open(&cfg)?, None);
+        let window = KioskWindow::new()?;
+        let (w, h) = cfg.kiosk.orientation.size();
+        window.window().set_size(slint::PhysicalSize::new(w, h));
+        let d = Rc::new(ManualDispatcher::new(k, window.as_weak()));
+        let controller = kiosk::ui::setup(&window, cfg.clone(), d.clone());
+        d.run_pending();
+        window.show()?;
+        let first = kiosk::headless::render(w, h);
+        let first_frame = start.elapsed();
+        anyhow::ensure!(first.iter().any(|b| *b != first[0]), "first frame is blank");
+        println!(
+            "start to first frame (headless software renderer, {w}x{h}; database, fonts, window, first draw): {:.1} ms; RSS {:.1} MiB",
+            first_frame.as_secs_f64() * 1000.0,
+            rss_mib()
+        );
+        let codes: Vec<String> = cfg.services.iter().map(|s| s.code.clone()).collect();
+        let mut lat = Vec::with_capacity(count as usize);
+        for i in 0..count as usize {
+            let t0 = Instant::now();
+            window
+                .global::<KioskAdapter>()
+                .invoke_issue(codes[i % codes.len()].clone().into(), "".into());
+            d.run_pending();
+            kiosk::headless::render(w, h);
+            lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+            anyhow::ensure!(
+                window.global::<KioskAdapter>().get_page() == kiosk::ui::Page::Done,
+                "ticket {i} did not reach the done screen"
+            );
+            controller.go_home();
+        }
+        lat.sort_by(f64::total_cmp);
+        println!(
+            "tap to done-screen drawn, virtual printer (issue, print files, frame), {count} tickets: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            percentile(&lat, 50.0),
+            percentile(&lat, 99.0),
+            lat.last().copied().unwrap_or(f64::NAN)
+        );
+        println!("RSS after {count} tickets: {:.1} MiB", rss_mib());
         Ok(())
     })();
     let _ = std::fs::remove_dir_all(&dir);

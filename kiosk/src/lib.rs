@@ -5,6 +5,7 @@
 //! after COMMIT leaves a valid ticket marked not printed; [`Kiosk::recover`] handles those at
 //! start-up.
 
+pub mod headless;
 pub mod pin;
 pub mod printer;
 pub mod ui;

@@ -142,7 +142,16 @@ pub struct Controller {
     busy: Cell<bool>,
     /// When the done or trouble page appeared: they go home by themselves (see [`Controller::tick`]).
     shown_at: Cell<Option<Instant>>,
+    /// When the current ticket was asked for: a slow printer gets a message after [`SLOW_AFTER`].
+    busy_since: Cell<Option<Instant>>,
 }
+
+/// How long issuing may take before the screen says the printer is slow.
+pub const SLOW_AFTER: Duration = Duration::from_secs(5);
+/// What the busy overlay says at first, and once the printer is slow.
+const BUSY_TEXT: &str = "Đang in phiếu, vui lòng chờ…";
+const SLOW_TEXT: &str =
+    "Máy in phản hồi chậm, vui lòng chờ thêm giây lát hoặc liên hệ cán bộ hướng dẫn";
 
 /// Wires the window to the kiosk: callbacks, the first refresh. Returns the controller, which the
 /// caller keeps alive (and calls [`Controller::refresh`] / [`Controller::tick_clock`] on timers).
@@ -167,6 +176,7 @@ pub fn setup(window: &KioskWindow, cfg: Config, dispatcher: Rc<dyn Dispatcher>) 
         taps: RefCell::new(VecDeque::new()),
         busy: Cell::new(false),
         shown_at: Cell::new(None),
+        busy_since: Cell::new(None),
     });
     c.set_services(&[]);
 
@@ -291,6 +301,11 @@ impl Controller {
     /// Time passes (called a few times a second with the current instant): the done page goes
     /// home after `[kiosk] auto_return_seconds`, the trouble page after twice that.
     pub fn tick(&self, now: Instant) {
+        if let Some(since) = self.busy_since.get()
+            && now.saturating_duration_since(since) >= SLOW_AFTER
+        {
+            self.with(|a| a.set_busy_text(SLOW_TEXT.into()));
+        }
         let Some(since) = self.shown_at.get() else {
             return;
         };
@@ -389,9 +404,10 @@ impl Controller {
             tracing::debug!("tap ignored: a ticket is being issued");
             return;
         }
+        self.busy_since.set(Some(Instant::now()));
         self.with(|a| {
             a.set_busy(true);
-            a.set_busy_text("Đang in phiếu, vui lòng chờ…".into());
+            a.set_busy_text(BUSY_TEXT.into());
         });
         let service = service.to_string();
         let priority = (!priority.is_empty()).then(|| priority.to_string());
@@ -412,6 +428,7 @@ impl Controller {
             Box::new(move |w: &KioskWindow| {
                 if let Some(c) = CONTROLLER.with(|c| c.borrow().upgrade()) {
                     c.busy.set(false);
+                    c.busy_since.set(None);
                     let a = w.global::<KioskAdapter>();
                     a.set_busy(false);
                     c.apply_printer(printer.as_deref(), &a);

@@ -11,7 +11,6 @@ use kiosk::Kiosk;
 use kiosk::ui::{Controller, KioskAdapter, KioskWindow, ManualDispatcher, Page};
 use motcua::{Config, Store};
 use slint::ComponentHandle;
-use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 
 const CONFIG: &str = r#"
 [office]
@@ -76,44 +75,8 @@ struct Ui {
     controller: Rc<Controller>,
 }
 
-/// A headless platform: Slint's stable `MinimalSoftwareWindow` with the software renderer, so
-/// screenshots are drawn with the embedded fonts exactly as on the kiosk. No event loop: tests
-/// drive time and the worker themselves. Once per test thread.
-struct HeadlessPlatform {
-    window: Rc<MinimalSoftwareWindow>,
-}
-
-impl slint::platform::Platform for HeadlessPlatform {
-    fn create_window_adapter(
-        &self,
-    ) -> Result<Rc<dyn slint::platform::WindowAdapter>, slint::PlatformError> {
-        Ok(self.window.clone())
-    }
-}
-
-thread_local! {
-    static WINDOW: std::cell::RefCell<Option<Rc<MinimalSoftwareWindow>>> = const { std::cell::RefCell::new(None) };
-}
-
 fn init_platform() {
-    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-    WINDOW.with(|w| *w.borrow_mut() = Some(window.clone()));
-    slint::platform::set_platform(Box::new(HeadlessPlatform { window }))
-        .expect("one platform per test thread");
-}
-
-/// Renders the window as it is now into RGB pixels.
-fn render(w: u32, h: u32) -> Vec<u8> {
-    let window = WINDOW
-        .with(|w| w.borrow().clone())
-        .expect("platform initialised");
-    let mut buf = vec![slint::Rgb8Pixel::default(); (w * h) as usize];
-    window.request_redraw();
-    let drawn = window.draw_if_needed(|r| {
-        r.render(&mut buf, w as usize);
-    });
-    assert!(drawn, "the window was drawn");
-    buf.iter().flat_map(|p| [p.r, p.g, p.b]).collect()
+    kiosk::headless::init().expect("one platform per test thread");
 }
 
 /// A kiosk on a fresh office folder; `extra` is appended to the config.
@@ -203,7 +166,7 @@ impl Ui {
     /// and reports it, so the run still fails (see [`Shots::finish`]).
     fn check_screenshot(&self, name: &str, shots: &mut Shots) {
         let (w, h) = self.size;
-        let rgb = render(w, h);
+        let rgb = kiosk::headless::render(w, h);
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/screenshots/{name}.png"));
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -314,6 +277,29 @@ fn priority_path_is_two_touches() {
     ui.tap("Phụ nữ mang thai");
     ui.tap("Quay lại");
     assert_eq!(ui.page(), Page::Home);
+    assert_eq!(ui.tickets().len(), 1);
+}
+
+#[test]
+fn a_slow_printer_gets_a_message_and_the_screen_stays_responsive() {
+    let ui = start("");
+    ui.tap("Tư pháp - Hộ tịch");
+    let t0 = Instant::now();
+    assert_eq!(ui.adapter().get_busy_text(), "Đang in phiếu, vui lòng chờ…");
+    ui.controller.tick(t0 + Duration::from_secs(2));
+    assert_eq!(ui.adapter().get_busy_text(), "Đang in phiếu, vui lòng chờ…");
+    ui.controller
+        .tick(t0 + kiosk::ui::SLOW_AFTER + Duration::from_millis(100));
+    assert!(
+        ui.adapter()
+            .get_busy_text()
+            .starts_with("Máy in phản hồi chậm")
+    );
+    // The event loop was never blocked: the screen still answers (a tap is refused, not queued).
+    ui.tap("Chứng thực");
+    assert_eq!(ui.dispatcher.pending(), 1);
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Done);
     assert_eq!(ui.tickets().len(), 1);
 }
 

@@ -1,0 +1,104 @@
+//! The kiosk as a real X11 window under Xvfb: it starts, a mouse click on a service issues and
+//! prints a ticket through the worker thread, and the window stays up.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use motcua_e2e::emupos::wait_for;
+use motcua_e2e::{OFFICE_CONFIG, Office};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts Xvfb on a display number no other server holds; returns it with its guard.
+fn xvfb() -> (String, Killed) {
+    let base = 200 + (std::process::id() % 500);
+    let n = (base..base + 50)
+        .find(|n| !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists())
+        .expect("a free X display number");
+    let display = format!(":{n}");
+    let child = Command::new("Xvfb")
+        .args([&display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb (package xvfb, installed by scripts/setup.sh)");
+    let guard = Killed(child);
+    wait_for("Xvfb to accept clients", Duration::from_secs(20), || {
+        Command::new("xdotool")
+            .arg("getmouselocation")
+            .env("DISPLAY", &display)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    });
+    (display, guard)
+}
+
+#[test]
+fn a_click_on_the_real_window_issues_and_prints() {
+    let office = Office::with_config(&format!(
+        "{OFFICE_CONFIG}\n[printer]\nport = \"virtual:tickets\"\n"
+    ));
+    let (display, _x) = xvfb();
+    let kiosk = office
+        .command("kiosk")
+        .arg("--windowed")
+        .env("DISPLAY", &display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the kiosk");
+    let _kiosk = Killed(kiosk);
+    wait_for("the kiosk window", Duration::from_secs(30), || {
+        Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "motcua"])
+            .env("DISPLAY", &display)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    });
+    let db_has_schema = || {
+        office.db().exists()
+            && office
+                .open_db()
+                .query_row("SELECT COUNT(*) FROM ticket", [], |r| r.get::<_, i64>(0))
+                .is_ok()
+    };
+    wait_for("the kiosk's database", Duration::from_secs(10), || {
+        db_has_schema().then_some(())
+    });
+    // The first service button ("Tư pháp - Hộ tịch") fills the top-left quarter of the grid.
+    let click = Command::new("xdotool")
+        .args(["mousemove", "480", "330", "click", "1"])
+        .env("DISPLAY", &display)
+        .status()
+        .unwrap();
+    assert!(click.success());
+    let number: String = wait_for(
+        "the ticket in the database",
+        Duration::from_secs(20),
+        || {
+            office
+                .open_db()
+                .query_row(
+                    "SELECT number FROM ticket WHERE printed_at IS NOT NULL",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok()
+        },
+    );
+    assert_eq!(number, "1001");
+    let printed = std::fs::read_dir(office.dir.path().join("tickets"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().contains("-TP-1001-"));
+    assert!(printed, "the virtual printer received the ticket");
+}
