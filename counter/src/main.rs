@@ -94,6 +94,10 @@ enum Command {
         #[command(flatten)]
         ticket: Numbered,
     },
+    /// Pause the counter ("Tạm dừng"): it calls nobody and the board shows it paused.
+    Pause(At),
+    /// Resume a paused counter ("Tiếp tục").
+    Resume(At),
     /// Show the queue: waiting per service and each counter's current ticket.
     Queue {
         /// Print exactly one JSON object on stdout.
@@ -157,6 +161,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Unhold { at, ticket } => numbered(&mut store, at, ticket, Action::Unhold)?,
         Command::Reactivate { at, ticket } => numbered(&mut store, at, ticket, Action::Reactivate)?,
+        Command::Pause(at) => return pause(&mut store, &at, true),
+        Command::Resume(at) => return pause(&mut store, &at, false),
         Command::Queue { json } => {
             let state = store.state(now)?;
             if json {
@@ -178,6 +184,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     print_ticket(&cfg, &at, result.as_ref())
+}
+
+fn pause(store: &mut Store, at: &At, paused: bool) -> anyhow::Result<()> {
+    store.set_paused(at.counter, paused)?;
+    if at.json {
+        println!(
+            "{}",
+            serde_json::json!({ "counter": at.counter, "paused": paused })
+        );
+    } else if paused {
+        println!("Quầy {} tạm dừng.", at.counter);
+    } else {
+        println!("Quầy {} tiếp tục gọi số.", at.counter);
+    }
+    Ok(())
 }
 
 fn current(store: &mut Store, at: At, action: Action) -> anyhow::Result<(At, Option<Ticket>)> {

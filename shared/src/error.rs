@@ -41,6 +41,9 @@ pub enum Error {
     /// A counter number that the config does not define.
     #[error("unknown counter {0}: use one of the numbers in [[counters]] of the config")]
     UnknownCounter(u32),
+    /// The counter is paused and calls nobody until it resumes.
+    #[error("counter {0} is paused: resume it first (counter resume --counter {0})")]
+    CounterPaused(u32),
     /// The counter has no current ticket for an action that needs one.
     #[error("counter {0} has no current ticket: call one first")]
     NoCurrentTicket(u32),
@@ -135,6 +138,9 @@ impl Error {
             Error::UnknownPriority(p) => format!("Không có đối tượng ưu tiên mã {p}"),
             Error::UnknownCounter(c) => format!("Không có quầy số {c}"),
             Error::NoCurrentTicket(c) => format!("Quầy {c} chưa gọi số nào"),
+            Error::CounterPaused(c) => {
+                format!("Quầy {c} đang tạm dừng, bấm \"Tiếp tục\" để gọi số")
+            }
             Error::TicketNotFound { number, .. } => {
                 format!("Không tìm thấy số {number} trong ngày hôm nay")
             }

@@ -67,6 +67,7 @@ pub fn state(s: &QueueState, cfg: &Config) -> Value {
         "waiting": s.waiting.iter().map(|(code, n)| json!({"service": code, "waiting": n})).collect::<Vec<_>>(),
         "counters": s.counters.iter().map(|(n, t)| json!({
             "counter": n,
+            "paused": s.paused.contains(n),
             "ticket": t.as_ref().map(|t| ticket(t, cfg)),
         })).collect::<Vec<_>>(),
     })

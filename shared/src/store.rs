@@ -17,13 +17,13 @@ use crate::error::{Error, Result};
 use crate::queue::{self, Action, Candidate, EventKind, Status, Ticket};
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// How long one statement waits for another process's lock before SQLITE_BUSY.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a write transaction is tried when SQLite still answers BUSY.
 pub const WRITE_ATTEMPTS: u32 = 5;
 
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -75,6 +75,10 @@ CREATE TABLE device_status (
     at     INTEGER NOT NULL
 );
 "#,
+    r#"
+-- A paused counter calls nobody; the board shows it as "Tạm dừng".
+ALTER TABLE counter_state ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 const TICKET_COLUMNS: &str = "id, service, origin_service, business_date, seq, number, priority, \
@@ -122,6 +126,8 @@ pub struct QueueState {
     pub waiting: Vec<(String, u32)>,
     /// Each configured counter's current (called or serving) ticket.
     pub counters: Vec<(u32, Option<Ticket>)>,
+    /// Numbers of the counters that are paused.
+    pub paused: Vec<u32>,
     /// The newest event id included.
     pub last_event_id: i64,
 }
@@ -442,6 +448,17 @@ impl Store {
                 )
                 .optional()?
                 .unwrap_or(0);
+            let paused: bool = tx
+                .query_row(
+                    "SELECT paused FROM counter_state WHERE counter = ?1",
+                    [counter],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if paused {
+                return Err(Error::CounterPaused(counter));
+            }
             let Some(pick) = queue::pick_next(&served, &waiting, streak, &rules, now) else {
                 return Ok(None);
             };
@@ -506,6 +523,19 @@ impl Store {
             self.cfg.service(to)?;
         }
         Ok(())
+    }
+
+    /// Pauses (or resumes) a counter: a paused counter is shown as such and calls nobody.
+    pub fn set_paused(&mut self, counter: u32, paused: bool) -> Result<()> {
+        self.cfg.counter(counter)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO counter_state (counter, paused) VALUES (?1, ?2) \
+                 ON CONFLICT (counter) DO UPDATE SET paused = excluded.paused",
+                params![counter, paused],
+            )?;
+            Ok(())
+        })
     }
 
     /// Marks a ticket printed at `now`.
@@ -652,6 +682,10 @@ impl Store {
         for c in &self.cfg.counters {
             counters.push((c.number, current_ticket(&tx, c.number)?));
         }
+        let paused = tx
+            .prepare("SELECT counter FROM counter_state WHERE paused = 1 ORDER BY counter")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<u32>>>()?;
         let last_event_id =
             tx.query_row("SELECT COALESCE(MAX(id), 0) FROM event", [], |r| r.get(0))?;
         tx.finish()?;
@@ -659,6 +693,7 @@ impl Store {
             business_date: today,
             waiting,
             counters,
+            paused,
             last_event_id,
         })
     }

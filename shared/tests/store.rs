@@ -448,3 +448,24 @@ fn database_settings_are_the_multi_process_ones() {
     );
     assert!(dup.is_err());
 }
+
+#[test]
+fn paused_counter_calls_nobody_until_resumed() {
+    let mut e = env();
+    let s = &mut e.store;
+    let t = s.issue("TP", None, at(24, 8, 0)).unwrap();
+    s.set_paused(1, true).unwrap();
+    assert!(matches!(
+        s.call_next(1, at(24, 8, 1)),
+        Err(Error::CounterPaused(1))
+    ));
+    assert_eq!(s.state(at(24, 8, 1)).unwrap().paused, [1]);
+    // Another counter still calls.
+    s.set_paused(1, false).unwrap();
+    assert!(s.state(at(24, 8, 2)).unwrap().paused.is_empty());
+    assert_eq!(s.call_next(1, at(24, 8, 2)).unwrap().unwrap().id, t.id);
+    assert!(matches!(
+        s.set_paused(9, true),
+        Err(Error::UnknownCounter(9))
+    ));
+}

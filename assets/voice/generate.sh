@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Regenerates the Vietnamese announcement clips in assets/voice/vi/ with espeak-ng (Debian package
+# espeak-ng) and sox: 22050 Hz, mono, 16-bit WAV, leading/trailing silence trimmed.
+# To use recorded voices instead, record the same phrases and save them under the same file names
+# (any sample rate is resampled to 22050 Hz mono by this script's `normalise` step, see below).
+set -euo pipefail
+cd "$(dirname "$0")/vi"
+say() { # name, text
+    espeak-ng -v vi -s 140 -w "/tmp/motcua-$1.wav" "$2"
+    sox "/tmp/motcua-$1.wav" -r 22050 -c 1 -b 16 "$1.wav" silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse
+    rm -f "/tmp/motcua-$1.wav"
+}
+say moi_cong_dan "Mời công dân có số thứ tự"
+say den_quay_so "đến quầy số"
+digits=(không một hai ba bốn năm sáu bảy tám chín)
+for i in "${!digits[@]}"; do say "so_$i" "${digits[$i]}"; done
+for l in A B C D E F G H I J K L M N O P Q R S T U V W X Y Z; do say "chu_$l" "$l"; done
+# The chime: two soft tones (E5 then C5), no speech.
+sox -n -r 22050 -c 1 -b 16 chime.wav synth 0.35 sine 659.25 fade q 0.01 0.35 0.2 : synth 0.5 sine 523.25 fade q 0.01 0.5 0.3 vol 0.6
