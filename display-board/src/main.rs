@@ -1,11 +1,21 @@
-//! `display-board`: what the waiting-room board shows (text for now; the rendered board builds on it).
+//! `display-board`: the waiting-room board — who goes to which counter, in view and in voice.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::Duration;
 
 use anyhow::Context;
+use chrono::Utc;
 use clap::{Parser, Subcommand};
+use display_board::follow::Follower;
+use display_board::voice::{Announcer, Bank};
+use motcua::cli::UsageError;
 use motcua::{Config, Store};
+
+/// How often the database is polled for new commits (NOTES.md: 50 ms → p99 ≈ 50 ms, 0.2 % CPU).
+const POLL: Duration = Duration::from_millis(50);
 
 /// motcua display board: who is called to which counter.
 #[derive(Parser)]
@@ -14,12 +24,46 @@ struct Cli {
     /// Config file (default: $MOTCUA_CONFIG, else ./motcua.toml).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// Show the board in a normal window instead of full screen.
+    #[arg(long)]
+    windowed: bool,
+    /// Draw on a Linux framebuffer device (e.g. /dev/fb0) instead of a window (no X needed).
+    #[arg(long, value_name = "DEVICE")]
+    fbdev: Option<PathBuf>,
+    /// Do not speak (no chime, no voice).
+    #[arg(long)]
+    mute: bool,
+    /// Without a subcommand: run the board.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write the board as it is now to a PNG file.
+    Snapshot {
+        /// The PNG file to write.
+        #[arg(long, value_name = "FILE.png")]
+        out: PathBuf,
+        /// Size WIDTHxHEIGHT (default: [board] size, else 1920x1080).
+        #[arg(long, value_name = "WxH")]
+        size: Option<String>,
+    },
+    /// Write the chime and the spoken call of NUMBER to COUNTER as a WAV file.
+    Announce {
+        /// The ticket number, e.g. 1005.
+        #[arg(long)]
+        number: String,
+        /// The counter number.
+        #[arg(long)]
+        counter: u32,
+        /// The WAV file to write.
+        #[arg(long, value_name = "FILE.wav")]
+        out: PathBuf,
+    },
+    /// Follow the queue without a screen: print each call as a JSON line (calls made while the
+    /// board was off first, marked "replayed"), and speak new ones unless --mute.
+    Follow,
     /// Print what the board shows now: each counter's current number and the waiting counts.
     State {
         /// Print exactly one JSON object on stdout.
@@ -46,12 +90,53 @@ fn main() -> ExitCode {
     }
 }
 
+fn announcer(cfg: &Config, mute: bool) -> anyhow::Result<Announcer> {
+    let bank = Bank::load(cfg.board.voice_dir.as_deref()).map_err(UsageError)?;
+    let sink = if mute {
+        Box::new(display_board::voice::Silent) as Box<dyn display_board::voice::Sink>
+    } else {
+        display_board::voice::default_sink()
+    };
+    Ok(Announcer::start(bank, sink))
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = Config::load(cli.config.as_deref())?;
-    let store = Store::open(&cfg).context("cannot open the queue database")?;
     match cli.command {
-        Command::State { json } => {
-            let state = store.state(chrono::Utc::now())?;
+        Some(Command::Announce {
+            number,
+            counter,
+            out,
+        }) => {
+            if number.trim().is_empty() || !number.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(UsageError(format!(
+                    "--number '{number}': use the number as printed, e.g. 1005"
+                ))
+                .into());
+            }
+            let bank = Bank::load(cfg.board.voice_dir.as_deref()).map_err(UsageError)?;
+            let samples = bank.render(&display_board::voice::script(&number, counter));
+            display_board::voice::write_wav(&out, &samples).map_err(anyhow::Error::msg)?;
+            Ok(())
+        }
+        Some(Command::Snapshot { out, size }) => {
+            let size = match size {
+                None => cfg.board.size,
+                Some(s) => motcua::config::parse_size(&s).ok_or_else(|| {
+                    UsageError(format!("--size '{s}': use WIDTHxHEIGHT, e.g. 1920x1080"))
+                })?,
+            };
+            let now = Utc::now();
+            let (f, _) = Follower::open(&cfg, now).context("cannot open the queue database")?;
+            let frame = display_board::render(&f.board, &cfg, now, size);
+            std::fs::write(&out, frame.png()?)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            Ok(())
+        }
+        Some(Command::Follow) => follow(&cfg, cli.mute),
+        Some(Command::State { json }) => {
+            let store = Store::open(&cfg).context("cannot open the queue database")?;
+            let state = store.state(Utc::now())?;
             if json {
                 println!("{}", motcua::json::state(&state, &cfg));
                 return Ok(());
@@ -61,13 +146,129 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let name = &cfg.counter(*n)?.name;
                 match t {
                     Some(t) => println!("  {name:<10} {}", t.number),
+                    None if state.paused.contains(n) => println!("  {name:<10} Tạm dừng"),
                     None => println!("  {name:<10} —"),
                 }
             }
             for (code, waiting) in &state.waiting {
                 println!("  {:<34} đang chờ {waiting}", cfg.service(code)?.name);
             }
+            Ok(())
         }
+        None => match cli.fbdev {
+            Some(dev) => run_fbdev(&cfg, &dev, cli.mute),
+            None => run_window(&cfg, cli.windowed, cli.mute),
+        },
     }
+}
+
+fn print_call(c: &display_board::board::Call, replayed: bool) -> anyhow::Result<()> {
+    let line = serde_json::json!({
+        "event_id": c.event_id,
+        "number": c.number,
+        "counter": c.counter,
+        "service": c.service,
+        "recall": c.recall,
+        "replayed": replayed,
+    });
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
+}
+
+fn follow(cfg: &Config, mute: bool) -> anyhow::Result<()> {
+    let voice = announcer(cfg, mute)?;
+    let (mut f, replayed) =
+        Follower::open(cfg, Utc::now()).context("cannot open the queue database")?;
+    for c in &replayed {
+        print_call(c, true)?;
+    }
+    loop {
+        if let Some(calls) = f.poll(Utc::now())? {
+            for c in &calls {
+                print_call(c, false)?;
+                voice.announce(&c.number, c.counter);
+            }
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+fn run_fbdev(cfg: &Config, dev: &std::path::Path, mute: bool) -> anyhow::Result<()> {
+    let mut fb = display_board::present::FbDev::open(dev)
+        .with_context(|| format!("cannot use {}", dev.display()))?;
+    let voice = announcer(cfg, mute)?;
+    let (mut f, _) = Follower::open(cfg, Utc::now()).context("cannot open the queue database")?;
+    let mut last_draw = std::time::Instant::now() - Duration::from_secs(1);
+    loop {
+        let now = Utc::now();
+        let changed = match f.poll(now)? {
+            Some(calls) => {
+                for c in &calls {
+                    voice.announce(&c.number, c.counter);
+                }
+                true
+            }
+            None => false,
+        };
+        // Redraw on change, and a few times a second for the clock, blinking and the notice.
+        if changed || last_draw.elapsed() >= Duration::from_millis(250) {
+            fb.show(&display_board::render(&f.board, cfg, now, fb.size()))?;
+            last_draw = std::time::Instant::now();
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+fn run_window(cfg: &Config, windowed: bool, mute: bool) -> anyhow::Result<()> {
+    use display_board::present::{BoardWindow, to_image};
+    use slint::ComponentHandle;
+    let voice = announcer(cfg, mute)?;
+    let (follower, _) =
+        Follower::open(cfg, Utc::now()).context("cannot open the queue database")?;
+    let window = BoardWindow::new()?;
+    let size = cfg.board.size;
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(size.0 as f32, size.1 as f32));
+    if !windowed {
+        window.window().set_fullscreen(true);
+    }
+    window.set_frame(to_image(&display_board::render(
+        &follower.board,
+        cfg,
+        Utc::now(),
+        size,
+    )));
+    let follower = Rc::new(std::cell::RefCell::new(follower));
+    let cfg2 = cfg.clone();
+    let weak = window.as_weak();
+    let mut last_draw = std::time::Instant::now();
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, POLL, move || {
+        let now = Utc::now();
+        let mut f = follower.borrow_mut();
+        let changed = match f.poll(now) {
+            Ok(Some(calls)) => {
+                for c in &calls {
+                    voice.announce(&c.number, c.counter);
+                }
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the queue");
+                false
+            }
+        };
+        if changed || last_draw.elapsed() >= Duration::from_millis(250) {
+            if let Some(w) = weak.upgrade() {
+                w.set_frame(to_image(&display_board::render(&f.board, &cfg2, now, size)));
+            }
+            last_draw = std::time::Instant::now();
+        }
+    });
+    window.run()?;
     Ok(())
 }

@@ -15,7 +15,7 @@ pub const EXIT_OTHER: i32 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The config file could not be read.
-    #[error("cannot read config file {path}: {source}; pass --config PATH or set MOTCUA_CONFIG")]
+    #[error("cannot read config file {path} (pass --config PATH or set MOTCUA_CONFIG)")]
     ConfigRead {
         /// The file that was tried.
         path: PathBuf,
@@ -105,7 +105,7 @@ pub enum Error {
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     /// Any other I/O failure.
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Io {
         /// What was being done.
         context: String,

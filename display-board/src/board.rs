@@ -1,0 +1,141 @@
+//! What the board shows, as plain values: counters, the latest call, history, waiting counts.
+//! Pure: events and queue snapshots in, state out; time is an argument.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use motcua::Config;
+use motcua::queue::EventKind;
+use motcua::store::{Event, QueueState};
+
+/// How many past calls the board lists.
+pub const HISTORY: usize = 6;
+
+/// One call of a number to a counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The event it came from.
+    pub event_id: i64,
+    /// The number as printed.
+    pub number: String,
+    /// The counter called to.
+    pub counter: u32,
+    /// The service code.
+    pub service: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// A recall of a number already called.
+    pub recall: bool,
+}
+
+/// One counter's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterRow {
+    /// Counter number.
+    pub number: u32,
+    /// Its name, e.g. "Quầy 3".
+    pub name: String,
+    /// The number it serves now and its service's name.
+    pub current: Option<(String, String)>,
+    /// Paused ("Tạm dừng").
+    pub paused: bool,
+}
+
+/// Everything on the board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Board {
+    /// Office name.
+    pub office: String,
+    /// One row per counter, in config order.
+    pub counters: Vec<CounterRow>,
+    /// The newest calls, newest first.
+    pub history: VecDeque<Call>,
+    /// Waiting per service: (service name, count), in config order.
+    pub waiting: Vec<(String, u32)>,
+    /// The scrolling notice.
+    pub notice: String,
+    /// The newest event applied.
+    pub last_event_id: i64,
+}
+
+impl Board {
+    /// An empty board for the office in `cfg`.
+    pub fn new(cfg: &Config) -> Board {
+        Board {
+            office: cfg.office.name.clone(),
+            counters: cfg
+                .counters
+                .iter()
+                .map(|c| CounterRow {
+                    number: c.number,
+                    name: c.name.clone(),
+                    current: None,
+                    paused: false,
+                })
+                .collect(),
+            history: VecDeque::new(),
+            waiting: cfg.services.iter().map(|s| (s.name.clone(), 0)).collect(),
+            notice: cfg.board.notice.clone(),
+            last_event_id: 0,
+        }
+    }
+
+    /// Applies one event; returns the call it makes, if it is one (to show and announce).
+    /// Only calls from the service day `today` enter the history.
+    pub fn apply(&mut self, e: &Event, today: NaiveDate, cfg: &Config) -> Option<Call> {
+        self.last_event_id = self.last_event_id.max(e.id);
+        let recall = match e.kind {
+            EventKind::Called => false,
+            EventKind::Recalled => true,
+            _ => return None,
+        };
+        let counter = e.counter?;
+        if motcua::queue::business_date(e.at, cfg.office.timezone, cfg.office.reset_at) != today {
+            return None;
+        }
+        let call = Call {
+            event_id: e.id,
+            number: e.number.clone(),
+            counter,
+            service: e.service.clone(),
+            at: e.at,
+            recall,
+        };
+        self.history.push_front(call.clone());
+        self.history.truncate(HISTORY);
+        Some(call)
+    }
+
+    /// Takes waiting counts, current numbers and paused flags from a queue snapshot.
+    pub fn set_state(&mut self, s: &QueueState, cfg: &Config) {
+        self.waiting = s
+            .waiting
+            .iter()
+            .map(|(code, n)| {
+                let name = cfg.service(code).map_or(code.clone(), |s| s.name.clone());
+                (name, *n)
+            })
+            .collect();
+        for row in &mut self.counters {
+            row.paused = s.paused.contains(&row.number);
+            row.current = s
+                .counters
+                .iter()
+                .find(|(n, _)| *n == row.number)
+                .and_then(|(_, t)| t.as_ref())
+                .map(|t| {
+                    let name = cfg
+                        .service(&t.service)
+                        .map_or(t.service.clone(), |s| s.name.clone());
+                    (t.number.clone(), name)
+                });
+        }
+    }
+
+    /// The newest call, if it is still fresh at `now` (it is highlighted and blinks).
+    pub fn fresh_call(&self, now: DateTime<Utc>, blink: std::time::Duration) -> Option<&Call> {
+        let c = self.history.front()?;
+        let age = (now - c.at).to_std().unwrap_or_default();
+        (age < blink).then_some(c)
+    }
+}

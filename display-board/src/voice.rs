@@ -1,0 +1,302 @@
+//! The spoken call: "Mời công dân có số thứ tự 1 0 0 5 đến quầy số 3", after a chime, assembled
+//! from short clips (assets/voice/vi, made with espeak-ng by assets/voice/generate.sh, or recorded
+//! ones from `[board] voice_dir`). Announcements queue and play whole, in order.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::mpsc;
+
+/// The sample rate every clip is converted to.
+pub const RATE: u32 = 22050;
+/// Silence after the chime, and between words.
+const AFTER_CHIME_MS: u32 = 250;
+const BETWEEN_WORDS_MS: u32 = 60;
+
+/// One piece of an announcement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Clip {
+    /// The two-tone chime.
+    Chime,
+    /// "Mời công dân có số thứ tự".
+    Invite,
+    /// "đến quầy số".
+    ToCounter,
+    /// A digit, read alone.
+    Digit(u8),
+    /// A letter of a number's prefix.
+    Letter(char),
+}
+
+impl Clip {
+    /// The clip's file name (without `.wav`).
+    pub fn file_stem(self) -> String {
+        match self {
+            Clip::Chime => "chime".into(),
+            Clip::Invite => "moi_cong_dan".into(),
+            Clip::ToCounter => "den_quay_so".into(),
+            Clip::Digit(d) => format!("so_{d}"),
+            Clip::Letter(c) => format!("chu_{c}"),
+        }
+    }
+}
+
+/// The clips for a call of `number` to `counter`: digits and letters read one by one.
+pub fn script(number: &str, counter: u32) -> Vec<Clip> {
+    let mut v = vec![Clip::Chime, Clip::Invite];
+    v.extend(number.chars().filter_map(|c| match c {
+        '0'..='9' => Some(Clip::Digit(c as u8 - b'0')),
+        'A'..='Z' => Some(Clip::Letter(c)),
+        'a'..='z' => Some(Clip::Letter(c.to_ascii_uppercase())),
+        _ => None,
+    }));
+    v.push(Clip::ToCounter);
+    v.extend(counter.to_string().bytes().map(|b| Clip::Digit(b - b'0')));
+    v
+}
+
+macro_rules! shipped {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/voice/vi/", $name, ".wav")))),*]
+    };
+}
+
+/// The clips shipped in assets/voice/vi, embedded: the board speaks with no files around it.
+static SHIPPED: &[(&str, &[u8])] = shipped!(
+    "chime",
+    "moi_cong_dan",
+    "den_quay_so",
+    "so_0",
+    "so_1",
+    "so_2",
+    "so_3",
+    "so_4",
+    "so_5",
+    "so_6",
+    "so_7",
+    "so_8",
+    "so_9",
+    "chu_A",
+    "chu_B",
+    "chu_C",
+    "chu_D",
+    "chu_E",
+    "chu_F",
+    "chu_G",
+    "chu_H",
+    "chu_I",
+    "chu_J",
+    "chu_K",
+    "chu_L",
+    "chu_M",
+    "chu_N",
+    "chu_O",
+    "chu_P",
+    "chu_Q",
+    "chu_R",
+    "chu_S",
+    "chu_T",
+    "chu_U",
+    "chu_V",
+    "chu_W",
+    "chu_X",
+    "chu_Y",
+    "chu_Z",
+);
+
+/// Decoded clips by file stem, 16-bit mono at [`RATE`].
+#[derive(Debug, Clone)]
+pub struct Bank {
+    clips: HashMap<String, Vec<i16>>,
+}
+
+/// Reads a 16-bit mono WAV at [`RATE`].
+fn decode(name: &str, bytes: &[u8]) -> Result<Vec<i16>, String> {
+    let r =
+        hound::WavReader::new(std::io::Cursor::new(bytes)).map_err(|e| format!("{name}: {e}"))?;
+    let spec = r.spec();
+    if spec.channels != 1 || spec.sample_rate != RATE || spec.bits_per_sample != 16 {
+        return Err(format!(
+            "{name}: need 16-bit mono {RATE} Hz WAV, got {} bit, {} channels, {} Hz (assets/voice/generate.sh converts)",
+            spec.bits_per_sample, spec.channels, spec.sample_rate
+        ));
+    }
+    r.into_samples::<i16>()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{name}: {e}"))
+}
+
+impl Bank {
+    /// The shipped clips, replaced one by one by same-named files in `dir` when given.
+    pub fn load(dir: Option<&Path>) -> Result<Bank, String> {
+        let mut clips = HashMap::new();
+        for (name, bytes) in SHIPPED {
+            let own = dir
+                .map(|d| d.join(format!("{name}.wav")))
+                .filter(|p| p.exists());
+            let samples = match own {
+                Some(p) => {
+                    let b = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                    decode(&p.display().to_string(), &b)?
+                }
+                None => decode(name, bytes)?,
+            };
+            clips.insert((*name).to_string(), samples);
+        }
+        Ok(Bank { clips })
+    }
+
+    /// Samples of one clip.
+    pub fn clip(&self, c: Clip) -> &[i16] {
+        self.clips.get(&c.file_stem()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The whole announcement as samples: clips with short silences between them.
+    pub fn render(&self, script: &[Clip]) -> Vec<i16> {
+        let mut out = Vec::new();
+        for (i, c) in script.iter().enumerate() {
+            out.extend_from_slice(self.clip(*c));
+            if i + 1 < script.len() {
+                let ms = if *c == Clip::Chime {
+                    AFTER_CHIME_MS
+                } else {
+                    BETWEEN_WORDS_MS
+                };
+                out.extend(std::iter::repeat_n(0i16, (RATE * ms / 1000) as usize));
+            }
+        }
+        out
+    }
+
+    /// Length in samples of [`Bank::render`] for `script`, computed from the clip lengths.
+    pub fn rendered_len(&self, script: &[Clip]) -> usize {
+        let clips: usize = script.iter().map(|c| self.clip(*c).len()).sum();
+        let gaps: usize = script
+            .iter()
+            .take(script.len().saturating_sub(1))
+            .map(|c| {
+                let ms = if *c == Clip::Chime {
+                    AFTER_CHIME_MS
+                } else {
+                    BETWEEN_WORDS_MS
+                };
+                (RATE * ms / 1000) as usize
+            })
+            .sum();
+        clips + gaps
+    }
+}
+
+/// Writes samples as a 16-bit mono WAV.
+pub fn write_wav(path: &Path, samples: &[i16]) -> Result<(), String> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w =
+        hound::WavWriter::create(path, spec).map_err(|e| format!("{}: {e}", path.display()))?;
+    for s in samples {
+        w.write_sample(*s).map_err(|e| e.to_string())?;
+    }
+    w.finalize().map_err(|e| e.to_string())
+}
+
+/// Where announcements are played: a sound card, or a collector in tests.
+pub trait Sink: Send {
+    /// Plays `samples` to the end before returning (an announcement is never cut off).
+    fn play(&mut self, script: &[Clip], samples: &[i16]);
+}
+
+/// The sound card through rodio.
+pub struct Speaker {
+    _stream: rodio::OutputStream,
+    sink: rodio::Sink,
+}
+
+impl Speaker {
+    /// Opens the default output device; an error when there is none.
+    pub fn open() -> Result<Speaker, String> {
+        let stream =
+            rodio::OutputStreamBuilder::open_default_stream().map_err(|e| e.to_string())?;
+        let sink = rodio::Sink::connect_new(stream.mixer());
+        Ok(Speaker {
+            _stream: stream,
+            sink,
+        })
+    }
+}
+
+impl Sink for Speaker {
+    fn play(&mut self, _script: &[Clip], samples: &[i16]) {
+        let f: Vec<f32> = samples.iter().map(|s| f32::from(*s) / 32768.0).collect();
+        self.sink
+            .append(rodio::buffer::SamplesBuffer::new(1, RATE, f));
+        self.sink.sleep_until_end();
+    }
+}
+
+/// No sound device: announcements are logged and skipped; the board goes on.
+pub struct Silent;
+
+impl Sink for Silent {
+    fn play(&mut self, script: &[Clip], _samples: &[i16]) {
+        tracing::debug!(
+            clips = script.len(),
+            "no audio device: announcement not played"
+        );
+    }
+}
+
+/// Announcements waiting to be spoken, played one after another on their own thread.
+pub struct Announcer {
+    tx: mpsc::Sender<Vec<Clip>>,
+    done: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Announcer {
+    /// Starts the player thread with `bank` and `sink`.
+    pub fn start(bank: Bank, mut sink: Box<dyn Sink>) -> Announcer {
+        let (tx, rx) = mpsc::channel::<Vec<Clip>>();
+        let done = std::thread::Builder::new()
+            .name("announcer".into())
+            .spawn(move || {
+                for script in rx {
+                    let samples = bank.render(&script);
+                    sink.play(&script, &samples);
+                }
+            })
+            .expect("start the announcer thread");
+        Announcer {
+            tx,
+            done: Some(done),
+        }
+    }
+
+    /// Queues the call of `number` to `counter` (a burst is spoken in order, none dropped).
+    pub fn announce(&self, number: &str, counter: u32) {
+        if self.tx.send(script(number, counter)).is_err() {
+            tracing::error!("announcer thread has stopped");
+        }
+    }
+
+    /// Waits until every queued announcement has been played.
+    pub fn finish(mut self) {
+        let (tx, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.tx, tx));
+        if let Some(h) = self.done.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Opens the speaker, or falls back to silence with a warning.
+pub fn default_sink() -> Box<dyn Sink> {
+    match Speaker::open() {
+        Ok(s) => Box::new(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "no audio output: the board runs without voice");
+            Box::new(Silent)
+        }
+    }
+}
