@@ -14,6 +14,10 @@ say moi_cong_dan "Mời công dân có số thứ tự"
 say den_quay_so "đến quầy số"
 digits=(không một hai ba bốn năm sáu bảy tám chín)
 for i in "${!digits[@]}"; do say "so_$i" "${digits[$i]}"; done
-for l in A B C D E F G H I J K L M N O P Q R S T U V W X Y Z; do say "chu_$l" "$l"; done
+# Letters of number prefixes, read with their Vietnamese names.
+declare -A letters=([A]="a" [B]="bê" [C]="xê" [D]="dê" [E]="e" [F]="ép" [G]="giê" [H]="hát" [I]="i"
+    [J]="gi" [K]="ca" [L]="e lờ" [M]="em mờ" [N]="en nờ" [O]="o" [P]="pê" [Q]="quy" [R]="e rờ"
+    [S]="ét xì" [T]="tê" [U]="u" [V]="vê" [W]="vê kép" [X]="ích xì" [Y]="i dài" [Z]="dét")
+for l in "${!letters[@]}"; do say "chu_$l" "${letters[$l]}"; done
 # The chime: two soft tones (E5 then C5), no speech.
 sox -n -r 22050 -c 1 -b 16 chime.wav synth 0.35 sine 659.25 fade q 0.01 0.35 0.2 : synth 0.5 sine 523.25 fade q 0.01 0.5 0.3 vol 0.6

@@ -17,6 +17,8 @@ pub struct Follower {
     /// The board as of the last poll.
     pub board: Board,
     version: Option<i64>,
+    /// Increases every time the board's content may have changed.
+    pub revision: u64,
 }
 
 impl Follower {
@@ -27,6 +29,7 @@ impl Follower {
             cfg: cfg.clone(),
             board: Board::new(cfg),
             version: None,
+            revision: 0,
         };
         let replayed = f.read_events(now)?;
         Ok((f, replayed))
@@ -50,6 +53,7 @@ impl Follower {
         }
         let state = self.store.state(now)?;
         self.board.set_state(&state, &self.cfg);
+        self.revision += 1;
         Ok(calls)
     }
 

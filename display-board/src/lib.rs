@@ -37,3 +37,31 @@ pub fn render(board: &Board, cfg: &Config, now: DateTime<Utc>, size: (u32, u32))
     let Ok(()) = scene::draw(board, fresh, &m, &mut f);
     f
 }
+
+/// Everything a frame depends on besides the board's content: when it changes, redraw.
+/// An idle board with a short notice redraws once a minute (the clock), so it costs no CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameKey {
+    revision: u64,
+    minute: i64,
+    blink: Option<bool>,
+    scroll: Option<u32>,
+}
+
+/// The key of the frame `render` would draw at `now`; `revision` changes with the board.
+pub fn frame_key(
+    board: &Board,
+    revision: u64,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    size: (u32, u32),
+) -> FrameKey {
+    let m = moment(cfg, now, size.1.min(size.0));
+    let fresh = board.fresh_call(now, cfg.board.blink).is_some();
+    FrameKey {
+        revision,
+        minute: now.timestamp() / 60,
+        blink: fresh.then_some(m.blink_on),
+        scroll: scene::notice_scrolls(board, size).then_some(m.notice_offset / 2),
+    }
+}

@@ -200,22 +200,19 @@ fn run_fbdev(cfg: &Config, dev: &std::path::Path, mute: bool) -> anyhow::Result<
         .with_context(|| format!("cannot use {}", dev.display()))?;
     let voice = announcer(cfg, mute)?;
     let (mut f, _) = Follower::open(cfg, Utc::now()).context("cannot open the queue database")?;
-    let mut last_draw = std::time::Instant::now() - Duration::from_secs(1);
+    let mut shown = None;
     loop {
         let now = Utc::now();
-        let changed = match f.poll(now)? {
-            Some(calls) => {
-                for c in &calls {
-                    voice.announce(&c.number, c.counter);
-                }
-                true
+        if let Some(calls) = f.poll(now)? {
+            for c in &calls {
+                voice.announce(&c.number, c.counter);
             }
-            None => false,
-        };
-        // Redraw on change, and a few times a second for the clock, blinking and the notice.
-        if changed || last_draw.elapsed() >= Duration::from_millis(250) {
+        }
+        // Redraw only when something visible changed (content, clock, blink, scrolling notice).
+        let key = display_board::frame_key(&f.board, f.revision, cfg, now, fb.size());
+        if shown != Some(key) {
             fb.show(&display_board::render(&f.board, cfg, now, fb.size()))?;
-            last_draw = std::time::Instant::now();
+            shown = Some(key);
         }
         std::thread::sleep(POLL);
     }
@@ -244,29 +241,27 @@ fn run_window(cfg: &Config, windowed: bool, mute: bool) -> anyhow::Result<()> {
     let follower = Rc::new(std::cell::RefCell::new(follower));
     let cfg2 = cfg.clone();
     let weak = window.as_weak();
-    let mut last_draw = std::time::Instant::now();
+    let mut shown = None;
     let timer = slint::Timer::default();
     timer.start(slint::TimerMode::Repeated, POLL, move || {
         let now = Utc::now();
         let mut f = follower.borrow_mut();
-        let changed = match f.poll(now) {
+        match f.poll(now) {
             Ok(Some(calls)) => {
                 for c in &calls {
                     voice.announce(&c.number, c.counter);
                 }
-                true
             }
-            Ok(None) => false,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the queue");
-                false
-            }
-        };
-        if changed || last_draw.elapsed() >= Duration::from_millis(250) {
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot read the queue"),
+        }
+        // Redraw only when something visible changed (content, clock, blink, scrolling notice).
+        let key = display_board::frame_key(&f.board, f.revision, &cfg2, now, size);
+        if shown != Some(key) {
             if let Some(w) = weak.upgrade() {
                 w.set_frame(to_image(&display_board::render(&f.board, &cfg2, now, size)));
             }
-            last_draw = std::time::Instant::now();
+            shown = Some(key);
         }
     });
     window.run()?;

@@ -132,6 +132,17 @@ pub fn fit(text: &str, face: Face, px: f32, max_w: u32) -> (String, f32) {
     (format!("{}…", s.trim_end()), px)
 }
 
+/// Whether the notice is too long to stand still at this frame size (then it scrolls).
+pub fn notice_scrolls(board: &Board, (w, h): (u32, u32)) -> bool {
+    let k = if h > w {
+        w as f32 / 1080.0
+    } else {
+        h as f32 / 1080.0
+    };
+    let text_w = measure(&board.notice, Face::Bold, 40.0 * k).width as f32;
+    text_w > w as f32 - 2.0 * 40.0 * k
+}
+
 const WEEKDAYS: [&str; 7] = [
     "Thứ Hai",
     "Thứ Ba",

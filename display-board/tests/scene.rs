@@ -1,0 +1,232 @@
+//! Golden PNGs of the board for fixed states; `UPDATE_GOLDEN=1` rewrites them and the run fails.
+
+use std::path::Path;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use display_board::board::{Board, Call};
+use display_board::frame::Frame;
+use motcua::Config;
+
+const CONFIG: &str = r#"
+[office]
+name = "UBND phường Hòa Khê"
+database = "x.db"
+timezone = "Asia/Ho_Chi_Minh"
+
+[[services]]
+code = "TP"
+name = "Tư pháp - Hộ tịch"
+[[services]]
+code = "CT"
+name = "Chứng thực"
+[[services]]
+code = "DD"
+name = "Đất đai - Xây dựng"
+[[services]]
+code = "LD"
+name = "Lao động - Thương binh và Xã hội, người có công và bảo trợ xã hội"
+
+[[counters]]
+number = 1
+name = "Quầy 1"
+services = ["TP"]
+[[counters]]
+number = 2
+name = "Quầy 2"
+services = ["CT"]
+[[counters]]
+number = 3
+name = "Quầy 3"
+services = ["DD"]
+[[counters]]
+number = 4
+name = "Quầy 4"
+services = ["LD"]
+[[counters]]
+number = 5
+name = "Quầy 5"
+services = ["TP", "CT"]
+
+[board]
+notice = "Giờ tiếp nhận hồ sơ: sáng 7:30 – 11:30, chiều 13:30 – 17:00."
+"#;
+
+fn cfg() -> Config {
+    Config::parse(CONFIG, Path::new("/office/motcua.toml")).unwrap()
+}
+
+/// 09:15 local on 2026-11-24, adjusted by whole half-seconds so the blink phase is `on`.
+fn now(blink_on: bool) -> DateTime<Utc> {
+    let base = chrono_tz::Asia::Ho_Chi_Minh
+        .with_ymd_and_hms(2026, 11, 24, 9, 15, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let c = cfg();
+    if display_board::moment(&c, base, 1080).blink_on == blink_on {
+        base
+    } else {
+        base + TimeDelta::milliseconds(display_board::BLINK_MS)
+    }
+}
+
+fn call(id: i64, number: &str, counter: u32, service: &str, at: DateTime<Utc>) -> Call {
+    Call {
+        event_id: id,
+        number: number.into(),
+        counter,
+        service: service.into(),
+        at,
+        recall: false,
+    }
+}
+
+/// A busy morning: five counters, four serving, calls in the history.
+fn busy(now: DateTime<Utc>, fresh: bool) -> Board {
+    let c = cfg();
+    let mut b = Board::new(&c);
+    let names: Vec<String> = c.services.iter().map(|s| s.name.clone()).collect();
+    b.counters[0].current = Some(("1012".into(), names[0].clone()));
+    b.counters[1].current = Some(("2005".into(), names[1].clone()));
+    b.counters[2].current = Some(("3003".into(), names[2].clone()));
+    b.counters[3].current = Some(("A017".into(), names[3].clone()));
+    let last = if fresh {
+        now - TimeDelta::seconds(2)
+    } else {
+        now - TimeDelta::minutes(3)
+    };
+    let history = [
+        call(9, "1012", 1, "TP", last),
+        call(8, "A017", 4, "LD", now - TimeDelta::minutes(4)),
+        call(7, "3003", 3, "DD", now - TimeDelta::minutes(6)),
+        call(6, "2005", 2, "CT", now - TimeDelta::minutes(7)),
+        call(5, "1011", 5, "TP", now - TimeDelta::minutes(9)),
+        call(4, "1010", 1, "TP", now - TimeDelta::minutes(11)),
+    ];
+    b.history = history.into_iter().collect();
+    b.waiting = names.iter().cloned().zip([7, 2, 0, 11]).collect();
+    b
+}
+
+fn check(
+    name: &str,
+    board: &Board,
+    now: DateTime<Utc>,
+    size: (u32, u32),
+    failures: &mut Vec<String>,
+) {
+    let frame = display_board::render(board, &cfg(), now, size);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.png"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, frame.png().unwrap()).unwrap();
+        failures.push(format!("{name}.png rewritten (UPDATE_GOLDEN set)"));
+        return;
+    }
+    let golden = std::fs::read(&path)
+        .map_err(|e| format!("{}: {e}; create it with UPDATE_GOLDEN=1", path.display()))
+        .and_then(|b| Frame::from_png(&b).map_err(|e| e.to_string()));
+    let golden = match golden {
+        Ok(g) => g,
+        Err(e) => {
+            failures.push(e);
+            return;
+        }
+    };
+    let same_size = (golden.width(), golden.height()) == (frame.width(), frame.height());
+    let differing = if same_size {
+        frame
+            .rgb()
+            .chunks(3)
+            .zip(golden.rgb().chunks(3))
+            .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
+            .count()
+    } else {
+        usize::MAX
+    };
+    if differing > (size.0 * size.1 / 1000) as usize {
+        let actual = path.with_extension("actual.png");
+        std::fs::write(&actual, frame.png().unwrap()).unwrap();
+        failures.push(format!(
+            "{name}: differs ({differing} pixels); see {}",
+            actual.display()
+        ));
+    }
+}
+
+#[test]
+fn golden_frames() {
+    let mut failures = Vec::new();
+    let on = now(true);
+    check(
+        "board-fresh-call-1920x1080",
+        &busy(on, true),
+        on,
+        (1920, 1080),
+        &mut failures,
+    );
+    let off = now(false);
+    check(
+        "board-fresh-call-blink-off-1920x1080",
+        &busy(off, true),
+        off,
+        (1920, 1080),
+        &mut failures,
+    );
+    let mut paused = busy(on, false);
+    paused.counters[4].paused = true;
+    paused.counters[1].current = None;
+    check(
+        "board-paused-long-names-1920x1080",
+        &paused,
+        on,
+        (1920, 1080),
+        &mut failures,
+    );
+    check(
+        "board-1280x720",
+        &busy(on, true),
+        on,
+        (1280, 720),
+        &mut failures,
+    );
+    check(
+        "board-portrait-1080x1920",
+        &busy(on, true),
+        on,
+        (1080, 1920),
+        &mut failures,
+    );
+    let empty = Board::new(&cfg());
+    check(
+        "board-empty-morning-1920x1080",
+        &empty,
+        on,
+        (1920, 1080),
+        &mut failures,
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn fresh_call_blinks_then_settles() {
+    let c = cfg();
+    let on = now(true);
+    let b = busy(on, true);
+    let lit = display_board::render(&b, &c, on, (1280, 720));
+    let unlit = display_board::render(
+        &b,
+        &c,
+        on + TimeDelta::milliseconds(display_board::BLINK_MS),
+        (1280, 720),
+    );
+    assert_ne!(lit, unlit, "the fresh call blinks");
+    // After the blink time it is no longer highlighted: two phases look the same.
+    let later = on + TimeDelta::seconds(30);
+    let a = display_board::render(&b, &c, later, (1280, 720));
+    let z = display_board::render(
+        &b,
+        &c,
+        later + TimeDelta::milliseconds(display_board::BLINK_MS),
+        (1280, 720),
+    );
+    assert_eq!(a, z);
+}
