@@ -45,11 +45,10 @@ if [ -z "${DISPLAY:-}" ]; then
     until xdotool getmouselocation >/dev/null 2>&1; do sleep 0.1; done
 fi
 
-echo "== Kiosk (màn hình cảm ứng)"
+echo "== Kiosk (màn hình cảm ứng) và bảng hiển thị"
 "$BIN/kiosk" --windowed 2>demo-run/kiosk.log &
 pids+=($!)
-xdotool search --sync --onlyvisible --name motcua >/dev/null
-
+xdotool search --sync --onlyvisible --name "motcua kiosk" >/dev/null
 if [ "$headless" = 1 ]; then
     sleep 1   # let the first refresh (waiting counts) reach the screen before the picture
     import -window root demo-run/kiosk-home.png
@@ -57,8 +56,23 @@ if [ "$headless" = 1 ]; then
     until ls demo-run/tickets/*-TP-1004-* >/dev/null 2>&1; do sleep 0.1; done
     sleep 0.5
     import -window root demo-run/kiosk-done.png
-    echo "No display here: the kiosk ran on a virtual screen. Screenshots: demo-run/kiosk-home.png, demo-run/kiosk-done.png; its ticket: $(ls demo-run/tickets/*-TP-1004-*.png)"
+fi
+
+"$BIN/display-board" --windowed 2>demo-run/board.log &
+pids+=($!)
+xdotool search --sync --onlyvisible --name "motcua board" >/dev/null
+"$BIN/display-board" announce --number 1004 --counter 1 --out demo-run/announce-1004.wav
+
+if [ "$headless" = 1 ]; then
+    "$BIN/counter" call --counter 1 >/dev/null
+    sleep 1
+    import -window root demo-run/board-window.png
+    "$BIN/display-board" snapshot --out demo-run/board.png
+    echo "No display here: the windows ran on a virtual screen (Xvfb)."
+    echo "  kiosk: demo-run/kiosk-home.png, demo-run/kiosk-done.png; its ticket: $(ls demo-run/tickets/*-TP-1004-*.png)"
+    echo "  board: demo-run/board-window.png (the window after a call), demo-run/board.png (snapshot); voice: demo-run/announce-1004.wav"
 else
-    echo "The kiosk is open in a window. Tickets appear in demo-run/tickets/. Ctrl+C stops the demo."
+    echo "The kiosk and the board are open. Call numbers with: MOTCUA_CONFIG=$MOTCUA_CONFIG $BIN/counter call --counter 1"
+    echo "Tickets appear in demo-run/tickets/. Ctrl+C stops the demo."
     wait
 fi

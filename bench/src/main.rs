@@ -54,6 +54,13 @@ enum Cmd {
         #[arg(long, default_value_t = 1000)]
         count: u32,
     },
+    /// The board: frame render time, and call committed → frame rendered latency with the real
+    /// follower (50 ms data_version polling) in another thread.
+    Board {
+        /// Calls to time.
+        #[arg(long, default_value_t = 100)]
+        calls: u32,
+    },
     /// Loop: issue a ticket, then call one at the counter; print one JSON line per committed step.
     Worker {
         /// The office config.
@@ -140,6 +147,7 @@ fn main() -> anyhow::Result<()> {
         } => run(single, pairs, writers, dir),
         Cmd::Print { port, count } => print_bench(port, count),
         Cmd::Kiosk { count } => kiosk_bench(count),
+        Cmd::Board { calls } => board_bench(calls),
     }
 }
 
@@ -483,4 +491,98 @@ fn kiosk_bench(count: u32) -> anyhow::Result<()> {
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+fn board_bench(calls: u32) -> anyhow::Result<()> {
+    use display_board::follow::Follower;
+    use std::time::Duration;
+    let dir = tempfile_dir();
+    std::fs::create_dir_all(&dir)?;
+    let result = (|| -> anyhow::Result<()> {
+        let path = dir.join("board.toml");
+        std::fs::write(&path, PRINT_CONFIG)?;
+        let cfg = Config::load(Some(&path))?;
+        let mut store = Store::open(&cfg)?;
+        for _ in 0..calls + 20 {
+            store.issue("TP", None, Utc::now())?;
+        }
+        for _ in 0..6 {
+            store.call_next(1, Utc::now())?;
+        }
+        // Frame render time at two sizes.
+        let (f, _) = Follower::open(&cfg, Utc::now())?;
+        for size in [(1920, 1080), (1280, 720), (1080, 1920)] {
+            let mut t = Vec::new();
+            for _ in 0..50 {
+                let t0 = Instant::now();
+                let frame = display_board::render(&f.board, &cfg, Utc::now(), size);
+                t.push(t0.elapsed().as_secs_f64() * 1000.0);
+                std::hint::black_box(frame);
+            }
+            t.sort_by(f64::total_cmp);
+            println!(
+                "frame render {}x{}: p50 {:.1} ms, p99 {:.1} ms",
+                size.0,
+                size.1,
+                percentile(&t, 50.0),
+                percentile(&t, 99.0)
+            );
+        }
+        drop(f);
+        // Call committed -> frame rendered, with the follower polling like the board does.
+        let cfg2 = cfg.clone();
+        let board = std::thread::spawn(move || -> anyhow::Result<Vec<(String, Instant)>> {
+            let (mut f, _) = Follower::open(&cfg2, Utc::now())?;
+            let mut seen = Vec::new();
+            while seen.len() < calls as usize {
+                if let Some(new) = f.poll(Utc::now())? {
+                    if !new.is_empty() {
+                        let frame =
+                            display_board::render(&f.board, &cfg2, Utc::now(), (1920, 1080));
+                        std::hint::black_box(frame);
+                        let done = Instant::now();
+                        seen.extend(new.into_iter().map(|c| (c.number, done)));
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Ok(seen)
+        });
+        let mut committed = std::collections::HashMap::new();
+        for _ in 0..calls {
+            std::thread::sleep(Duration::from_millis(fastrand_ms()));
+            let t = store.call_next(1, Utc::now())?.expect("a waiting ticket");
+            committed.insert(t.number.clone(), Instant::now());
+        }
+        let seen = board
+            .join()
+            .map_err(|_| anyhow::anyhow!("board thread panicked"))??;
+        let mut lat: Vec<f64> = seen
+            .iter()
+            .filter_map(|(n, done)| {
+                committed
+                    .get(n)
+                    .map(|c| done.saturating_duration_since(*c).as_secs_f64() * 1000.0)
+            })
+            .collect();
+        lat.sort_by(f64::total_cmp);
+        println!(
+            "call committed -> frame rendered (50 ms polling, 1920x1080), {} calls: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            lat.len(),
+            percentile(&lat, 50.0),
+            percentile(&lat, 99.0),
+            lat.last().copied().unwrap_or(f64::NAN)
+        );
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// A pause of 60-160 ms between calls, so calls land at every phase of the poll.
+fn fastrand_ms() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    60 + u64::from(nanos % 100)
 }

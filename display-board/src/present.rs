@@ -9,7 +9,7 @@ use crate::frame::Frame;
 slint::slint! {
     export component BoardWindow inherits Window {
         in property <image> frame;
-        title: "motcua – Bảng hiển thị";
+        title: "motcua board – Bảng hiển thị";
         background: #0d1b2a;
         Image {
             source: root.frame;

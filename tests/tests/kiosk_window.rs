@@ -58,7 +58,7 @@ fn a_click_on_the_real_window_issues_and_prints() {
     let _kiosk = Killed(kiosk);
     wait_for("the kiosk window", Duration::from_secs(30), || {
         Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", "motcua"])
+            .args(["search", "--onlyvisible", "--name", "motcua kiosk"])
             .env("DISPLAY", &display)
             .output()
             .ok()
