@@ -535,14 +535,13 @@ fn board_bench(calls: u32) -> anyhow::Result<()> {
             let (mut f, _) = Follower::open(&cfg2, Utc::now())?;
             let mut seen = Vec::new();
             while seen.len() < calls as usize {
-                if let Some(new) = f.poll(Utc::now())? {
-                    if !new.is_empty() {
-                        let frame =
-                            display_board::render(&f.board, &cfg2, Utc::now(), (1920, 1080));
-                        std::hint::black_box(frame);
-                        let done = Instant::now();
-                        seen.extend(new.into_iter().map(|c| (c.number, done)));
-                    }
+                if let Some(new) = f.poll(Utc::now())?
+                    && !new.is_empty()
+                {
+                    let frame = display_board::render(&f.board, &cfg2, Utc::now(), (1920, 1080));
+                    std::hint::black_box(frame);
+                    let done = Instant::now();
+                    seen.extend(new.into_iter().map(|c| (c.number, done)));
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
