@@ -143,16 +143,6 @@ pub fn notice_scrolls(board: &Board, (w, h): (u32, u32)) -> bool {
     text_w > w as f32 - 2.0 * 40.0 * k
 }
 
-const WEEKDAYS: [&str; 7] = [
-    "Thứ Hai",
-    "Thứ Ba",
-    "Thứ Tư",
-    "Thứ Năm",
-    "Thứ Sáu",
-    "Thứ Bảy",
-    "Chủ Nhật",
-];
-
 /// Draws the whole board into `target` (any size; landscape or portrait layout by aspect).
 pub fn draw<D: DrawTarget<Color = Rgb888>>(
     board: &Board,
@@ -175,12 +165,7 @@ pub fn draw<D: DrawTarget<Color = Rgb888>>(
     let hh = p.px(120.0);
     p.rect(0, 0, w, hh, colors::HEADER)?;
     let clock = m.local.format("%H:%M").to_string();
-    use chrono::Datelike;
-    let date = format!(
-        "{}, {}",
-        WEEKDAYS[m.local.weekday().num_days_from_monday() as usize],
-        m.local.format("%d/%m/%Y")
-    );
+    let date = motcua::vi::date_line(m.local.date());
     let right_w = p.px(380.0);
     p.text(
         &board.office.to_uppercase(),

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use motcua::config::WhenNotReady;
 use motcua::{Config, Ticket};
 use slint::{ComponentHandle, Model, ModelRc, SharedPixelBuffer, SharedString, VecModel};
@@ -118,16 +118,6 @@ impl<D: Dispatcher + ?Sized> Dispatcher for Rc<D> {
     }
 }
 
-/// Vietnamese day names, Monday first.
-const WEEKDAYS: [&str; 7] = [
-    "Thứ Hai",
-    "Thứ Ba",
-    "Thứ Tư",
-    "Thứ Năm",
-    "Thứ Sáu",
-    "Thứ Bảy",
-    "Chủ Nhật",
-];
 /// Taps on the clock, within [`GESTURE_WINDOW`], that open the staff PIN pad.
 const GESTURE_TAPS: usize = 5;
 const GESTURE_WINDOW: Duration = Duration::from_secs(3);
@@ -291,10 +281,9 @@ impl Controller {
     /// Sets the clock and date from the system time (call every second).
     pub fn tick_clock(&self) {
         let now = Utc::now().with_timezone(&self.cfg.office.timezone);
-        let weekday = WEEKDAYS[now.weekday().num_days_from_monday() as usize];
         self.with(|a| {
             a.set_clock(now.format("%H:%M").to_string().into());
-            a.set_date(format!("{weekday}, {}", now.format("%d/%m/%Y")).into());
+            a.set_date(motcua::vi::date_line(now.date_naive()).into());
         });
     }
 

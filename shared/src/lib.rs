@@ -12,6 +12,7 @@ pub mod queue;
 pub mod raster;
 pub mod store;
 pub mod ticket;
+pub mod vi;
 
 pub use config::Config;
 pub use error::{Error, Result};
