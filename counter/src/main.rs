@@ -98,11 +98,47 @@ enum Command {
     Pause(At),
     /// Resume a paused counter ("Tiếp tục").
     Resume(At),
+    /// Officer accounts for the staff console.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Show the queue: waiting per service and each counter's current ticket.
     Queue {
         /// Print exactly one JSON object on stdout.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an officer (the PIN or password is stored only as an argon2 hash).
+    Add {
+        /// Sign-in name.
+        #[arg(long)]
+        login: String,
+        /// PIN or password, 4 to 64 characters.
+        #[arg(long)]
+        pin: String,
+        /// officer (calls at a counter) or supervisor (also sees and manages every counter).
+        #[arg(long, default_value = "officer")]
+        role: String,
+    },
+    /// List officers.
+    List,
+    /// Disable an officer: they can no longer sign in.
+    Disable {
+        /// Sign-in name.
+        #[arg(long)]
+        login: String,
+    },
+    /// Set a new PIN or password (and enable the account again).
+    SetPin {
+        /// Sign-in name.
+        #[arg(long)]
+        login: String,
+        /// The new PIN or password.
+        #[arg(long)]
+        pin: String,
     },
 }
 
@@ -161,6 +197,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Unhold { at, ticket } => numbered(&mut store, at, ticket, Action::Unhold)?,
         Command::Reactivate { at, ticket } => numbered(&mut store, at, ticket, Action::Reactivate)?,
+        Command::User(cmd) => return user(&mut store, cmd),
         Command::Pause(at) => return pause(&mut store, &at, true),
         Command::Resume(at) => return pause(&mut store, &at, false),
         Command::Queue { json } => {
@@ -184,6 +221,54 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     print_ticket(&cfg, &at, result.as_ref())
+}
+
+fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
+    let login_ok = |l: &str| {
+        if (1..=32).contains(&l.len())
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+        {
+            Ok(())
+        } else {
+            Err(UsageError(format!(
+                "--login '{l}': use 1-32 of a-z, A-Z, 0-9, '.', '_', '-'"
+            )))
+        }
+    };
+    match cmd {
+        UserCommand::Add { login, pin, role } => {
+            login_ok(&login)?;
+            if role != "officer" && role != "supervisor" {
+                return Err(
+                    UsageError(format!("--role '{role}': use officer or supervisor")).into(),
+                );
+            }
+            let hash = motcua::secret::hash_password(&pin).map_err(UsageError)?;
+            store.add_officer(&login, &hash, &role, Utc::now())?;
+            println!("Đã thêm tài khoản {login} ({role}).");
+        }
+        UserCommand::List => {
+            for o in store.officers()? {
+                let state = if o.disabled {
+                    "đã khóa"
+                } else {
+                    "đang dùng"
+                };
+                println!("{:<24} {:<11} {state}", o.login, o.role);
+            }
+        }
+        UserCommand::Disable { login } => {
+            store.update_officer(&login, None, Some(true))?;
+            println!("Đã khóa tài khoản {login}.");
+        }
+        UserCommand::SetPin { login, pin } => {
+            let hash = motcua::secret::hash_password(&pin).map_err(UsageError)?;
+            store.update_officer(&login, Some(&hash), Some(false))?;
+            println!("Đã đổi mã PIN của {login}.");
+        }
+    }
+    Ok(())
 }
 
 fn pause(store: &mut Store, at: &At, paused: bool) -> anyhow::Result<()> {

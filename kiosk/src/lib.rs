@@ -6,7 +6,6 @@
 //! start-up.
 
 pub mod headless;
-pub mod pin;
 pub mod printer;
 pub mod ui;
 

@@ -105,7 +105,7 @@ fn open(cfg: &Config, want_printer: bool) -> anyhow::Result<Kiosk> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(Command::HashPin { pin }) = &cli.command {
-        let h = kiosk::pin::hash(pin).map_err(motcua::cli::UsageError)?;
+        let h = motcua::secret::hash(pin).map_err(motcua::cli::UsageError)?;
         println!("{h}");
         return Ok(ExitCode::SUCCESS);
     }

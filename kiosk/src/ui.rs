@@ -487,7 +487,7 @@ impl Controller {
             .kiosk
             .staff_pin_hash
             .as_deref()
-            .is_some_and(|h| crate::pin::verify(pin, h));
+            .is_some_and(|h| motcua::secret::verify(pin, h));
         self.with(|a| {
             a.set_pin_entry(SharedString::default());
             a.set_pin_length(0);

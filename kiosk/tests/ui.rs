@@ -433,7 +433,7 @@ fn closed_service_is_greyed_with_its_opening_time() {
 
 #[test]
 fn staff_gesture_and_pin_open_settings() {
-    let hash = kiosk::pin::hash("2468").unwrap();
+    let hash = motcua::secret::hash("2468").unwrap();
     let ui = start(&format!("[kiosk]\nstaff_pin_hash = \"{hash}\"\n"));
     // Five quick taps on the clock corner, as real pointer events.
     for _ in 0..5 {

@@ -41,6 +41,12 @@ pub enum Error {
     /// A counter number that the config does not define.
     #[error("unknown counter {0}: use one of the numbers in [[counters]] of the config")]
     UnknownCounter(u32),
+    /// An officer login that is already taken.
+    #[error("officer '{0}' already exists: choose another login, or use `counter user set-pin`")]
+    OfficerExists(String),
+    /// An officer login that does not exist.
+    #[error("no officer '{0}': add one with `counter user add`")]
+    UnknownOfficer(String),
     /// The counter is paused and calls nobody until it resumes.
     #[error("counter {0} is paused: resume it first (counter resume --counter {0})")]
     CounterPaused(u32),
@@ -123,7 +129,9 @@ impl Error {
             | Error::UnknownService(_)
             | Error::UnknownPriority(_)
             | Error::UnknownCounter(_)
-            | Error::AmbiguousNumber(_) => EXIT_USAGE,
+            | Error::AmbiguousNumber(_)
+            | Error::OfficerExists(_)
+            | Error::UnknownOfficer(_) => EXIT_USAGE,
             _ => EXIT_OTHER,
         }
     }
@@ -138,6 +146,8 @@ impl Error {
             Error::UnknownPriority(p) => format!("Không có đối tượng ưu tiên mã {p}"),
             Error::UnknownCounter(c) => format!("Không có quầy số {c}"),
             Error::NoCurrentTicket(c) => format!("Quầy {c} chưa gọi số nào"),
+            Error::OfficerExists(l) => format!("Tài khoản {l} đã có"),
+            Error::UnknownOfficer(l) => format!("Không có tài khoản {l}"),
             Error::CounterPaused(c) => {
                 format!("Quầy {c} đang tạm dừng, bấm \"Tiếp tục\" để gọi số")
             }

@@ -17,13 +17,13 @@ use crate::error::{Error, Result};
 use crate::queue::{self, Action, Candidate, EventKind, Status, Ticket};
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 /// How long one statement waits for another process's lock before SQLITE_BUSY.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a write transaction is tried when SQLite still answers BUSY.
 pub const WRITE_ATTEMPTS: u32 = 5;
 
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -79,6 +79,16 @@ CREATE TABLE device_status (
 -- A paused counter calls nobody; the board shows it as "Tạm dừng".
 ALTER TABLE counter_state ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+-- Officers of the staff console. PINs are stored only as argon2 hashes.
+CREATE TABLE officer (
+    login      TEXT    PRIMARY KEY,
+    pin_hash   TEXT    NOT NULL,
+    role       TEXT    NOT NULL CHECK (role IN ('officer', 'supervisor')),
+    disabled   INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+"#,
 ];
 
 const TICKET_COLUMNS: &str = "id, service, origin_service, business_date, seq, number, priority, \
@@ -115,6 +125,19 @@ pub struct DeviceStatus {
     pub detail: String,
     /// When it was recorded.
     pub at: DateTime<Utc>,
+}
+
+/// An officer account of the staff console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Officer {
+    /// Sign-in name.
+    pub login: String,
+    /// Argon2 hash of the PIN or password (never the secret itself).
+    pub pin_hash: String,
+    /// `officer` or `supervisor`.
+    pub role: String,
+    /// A disabled account cannot sign in.
+    pub disabled: bool,
 }
 
 /// The queue at one moment, for the board and `counter queue`.
@@ -534,6 +557,86 @@ impl Store {
                  ON CONFLICT (counter) DO UPDATE SET paused = excluded.paused",
                 params![counter, paused],
             )?;
+            Ok(())
+        })
+    }
+
+    /// Adds an officer; `pin_hash` must already be a hash. Refuses a login that exists.
+    pub fn add_officer(
+        &mut self,
+        login: &str,
+        pin_hash: &str,
+        role: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM officer WHERE login = ?1)",
+                [login],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(Error::OfficerExists(login.to_string()));
+            }
+            tx.execute(
+                "INSERT INTO officer (login, pin_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![login, pin_hash, role, ms(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The officer with this login.
+    pub fn officer(&self, login: &str) -> Result<Option<Officer>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT login, pin_hash, role, disabled FROM officer WHERE login = ?1",
+                [login],
+                |r| {
+                    Ok(Officer {
+                        login: r.get(0)?,
+                        pin_hash: r.get(1)?,
+                        role: r.get(2)?,
+                        disabled: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every officer, by login.
+    pub fn officers(&self) -> Result<Vec<Officer>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT login, pin_hash, role, disabled FROM officer ORDER BY login")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Officer {
+                login: r.get(0)?,
+                pin_hash: r.get(1)?,
+                role: r.get(2)?,
+                disabled: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Changes an officer's PIN hash or disabled flag; an error if the login is unknown.
+    pub fn update_officer(
+        &mut self,
+        login: &str,
+        pin_hash: Option<&str>,
+        disabled: Option<bool>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE officer SET pin_hash = COALESCE(?2, pin_hash), disabled = COALESCE(?3, disabled) \
+                 WHERE login = ?1",
+                params![login, pin_hash, disabled],
+            )?;
+            if n == 0 {
+                return Err(Error::UnknownOfficer(login.to_string()));
+            }
             Ok(())
         })
     }

@@ -271,3 +271,72 @@ fn help_works_everywhere() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
     }
 }
+
+#[test]
+fn officer_accounts_store_only_a_hash() {
+    let office = Office::new();
+    let add = office.run(
+        "counter",
+        &[
+            "user",
+            "add",
+            "--login",
+            "lan",
+            "--pin",
+            "2468",
+            "--role",
+            "supervisor",
+        ],
+    );
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let (hash, role): (String, String) = office
+        .open_db()
+        .query_row(
+            "SELECT pin_hash, role FROM officer WHERE login = 'lan'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains("2468"));
+    assert_eq!(role, "supervisor");
+    check_fails(
+        &office.run(
+            "counter",
+            &["user", "add", "--login", "lan", "--pin", "1357"],
+        ),
+        2,
+        "already exists",
+    );
+    check_fails(
+        &office.run("counter", &["user", "add", "--login", "an", "--pin", "12"]),
+        2,
+        "4 to 64",
+    );
+    check_fails(
+        &office.run(
+            "counter",
+            &[
+                "user", "add", "--login", "an", "--pin", "1234", "--role", "boss",
+            ],
+        ),
+        2,
+        "--role",
+    );
+    check_fails(
+        &office.run("counter", &["user", "disable", "--login", "nobody"]),
+        2,
+        "no officer 'nobody'",
+    );
+    assert!(
+        office
+            .run("counter", &["user", "disable", "--login", "lan"])
+            .status
+            .success()
+    );
+    let list = String::from_utf8(office.run("counter", &["user", "list"]).stdout).unwrap();
+    assert!(list.contains("lan") && list.contains("đã khóa"), "{list}");
+}
