@@ -7,7 +7,7 @@ cargo build --release -p display-board >/dev/null 2>&1
 export MOTCUA_CONFIG="$PWD/assets/demo/motcua.toml"
 mkdir -p demo-run
 n=$((300 + RANDOM % 100))
-Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 xpid=$!
 trap 'kill $bpid $xpid 2>/dev/null || true' EXIT
 export DISPLAY=":$n"

@@ -39,7 +39,7 @@ headless=0
 if [ -z "${DISPLAY:-}" ]; then
     headless=1
     n=$((150 + RANDOM % 100))
-    Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
+    Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp -noreset >/dev/null 2>&1 &
     pids+=($!)
     export DISPLAY=":$n"
     until xdotool getmouselocation >/dev/null 2>&1; do sleep 0.1; done

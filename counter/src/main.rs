@@ -98,6 +98,12 @@ enum Command {
     Pause(At),
     /// Resume a paused counter ("Tiếp tục").
     Resume(At),
+    /// Serve the staff console and the office API (prints "listening on http://ADDR" first).
+    Serve {
+        /// Address to listen on; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        listen: String,
+    },
     /// Officer accounts for the staff console.
     #[command(subcommand)]
     User(UserCommand),
@@ -162,6 +168,29 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = Config::load(cli.config.as_deref())?;
+    if let Command::Serve { listen } = &cli.command {
+        let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
+            UsageError(format!(
+                "--listen '{listen}': use HOST:PORT, e.g. 0.0.0.0:8080"
+            ))
+        })?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        return rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            println!("listening on http://{}", listener.local_addr()?);
+            use std::io::Write;
+            std::io::stdout().flush()?;
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            counter::server::run(listener, cfg, shutdown).await
+        });
+    }
     let mut store = Store::open(&cfg).context("cannot open the queue database")?;
     let now = Utc::now();
     let (at, result) = match cli.command {
@@ -197,6 +226,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Unhold { at, ticket } => numbered(&mut store, at, ticket, Action::Unhold)?,
         Command::Reactivate { at, ticket } => numbered(&mut store, at, ticket, Action::Reactivate)?,
+        Command::Serve { .. } => unreachable!("served above"),
         Command::User(cmd) => return user(&mut store, cmd),
         Command::Pause(at) => return pause(&mut store, &at, true),
         Command::Resume(at) => return pause(&mut store, &at, false),

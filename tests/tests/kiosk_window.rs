@@ -9,6 +9,20 @@ use motcua_e2e::{OFFICE_CONFIG, Office};
 
 struct Killed(Child);
 
+/// Prints the kiosk's log when the test fails, to say why.
+struct DumpOnPanic(std::path::PathBuf);
+
+impl Drop for DumpOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "kiosk log:\n{}",
+                std::fs::read_to_string(&self.0).unwrap_or_default()
+            );
+        }
+    }
+}
+
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -17,6 +31,8 @@ impl Drop for Killed {
 }
 
 /// Starts Xvfb on a display number no other server holds; returns it with its guard.
+/// `-noreset`: without it Xvfb resets when its last client leaves (our readiness probe), and a
+/// client connecting during the reset is refused.
 fn xvfb() -> (String, Killed) {
     let base = 200 + (std::process::id() % 500);
     let n = (base..base + 50)
@@ -24,7 +40,15 @@ fn xvfb() -> (String, Killed) {
         .expect("a free X display number");
     let display = format!(":{n}");
     let child = Command::new("Xvfb")
-        .args([&display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+        .args([
+            &display,
+            "-screen",
+            "0",
+            "1920x1080x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -52,10 +76,12 @@ fn a_click_on_the_real_window_issues_and_prints() {
         .arg("--windowed")
         .env("DISPLAY", &display)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(office.dir.path().join("kiosk.log")).unwrap())
         .spawn()
         .expect("start the kiosk");
     let _kiosk = Killed(kiosk);
+    let log = office.dir.path().join("kiosk.log");
+    let _dump = DumpOnPanic(log);
     wait_for("the kiosk window", Duration::from_secs(30), || {
         Command::new("xdotool")
             .args(["search", "--onlyvisible", "--name", "motcua kiosk"])

@@ -1,0 +1,3 @@
+//! The counter's library: the staff console server (`counter serve`).
+
+pub mod server;
