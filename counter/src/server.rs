@@ -171,22 +171,25 @@ async fn poll_events(st: AppState) {
         .unwrap_or(0);
     loop {
         tokio::time::sleep(POLL).await;
-        let cfg = st.cfg.clone();
-        let after = last;
-        let batch = with_store(&st, move |s| {
-            Ok(s.events_after(after, 500)?
-                .iter()
-                .map(|e| (e.id, motcua::json::event(e, &cfg)))
-                .collect::<Vec<_>>())
-        })
-        .await;
-        if let Ok(batch) = batch {
+        if let Ok(batch) = event_batch(&st, last, 500).await {
             for (id, v) in batch {
                 last = id;
                 let _ = st.events.send((id, v));
             }
         }
     }
+}
+
+/// Up to `limit` events after id `after`, as (id, JSON), oldest first.
+async fn event_batch(st: &AppState, after: i64, limit: u32) -> Result<Vec<(i64, Value)>, ApiError> {
+    let cfg = st.cfg.clone();
+    with_store(st, move |s| {
+        Ok(s.events_after(after, limit)?
+            .iter()
+            .map(|e| (e.id, motcua::json::event(e, &cfg)))
+            .collect())
+    })
+    .await
 }
 
 async fn events(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -208,21 +211,13 @@ async fn events(State(st): State<AppState>, headers: HeaderMap) -> Result<Respon
     };
     // Subscribe first, then replay: nothing falls between the two.
     let mut rx = st.events.subscribe();
-    let cfg = st.cfg.clone();
     let replay: Vec<(i64, Value)> = if from == i64::MAX {
         Vec::new()
     } else {
         let mut all = Vec::new();
         let mut after = from;
         loop {
-            let cfg = cfg.clone();
-            let batch = with_store(&st, move |s| {
-                Ok(s.events_after(after, 1000)?
-                    .iter()
-                    .map(|e| (e.id, motcua::json::event(e, &cfg)))
-                    .collect::<Vec<_>>())
-            })
-            .await?;
+            let batch = event_batch(&st, after, 1000).await?;
             let Some((id, _)) = batch.last() else { break };
             after = *id;
             all.extend(batch);

@@ -132,6 +132,14 @@ impl Board {
         }
     }
 
+    /// The name of counter `number` ("Quầy N" if the config no longer has it).
+    pub fn counter_name(&self, number: u32) -> String {
+        self.counters
+            .iter()
+            .find(|c| c.number == number)
+            .map_or_else(|| format!("Quầy {number}"), |c| c.name.clone())
+    }
+
     /// The newest call, if it is still fresh at `now` (it is highlighted and blinks).
     pub fn fresh_call(&self, now: DateTime<Utc>, blink: std::time::Duration) -> Option<&Call> {
         let c = self.history.front()?;

@@ -419,11 +419,7 @@ fn latest<D: DrawTarget<Color = Rgb888>>(
             bg,
         );
     };
-    let name = board
-        .counters
-        .iter()
-        .find(|c| c.number == call.counter)
-        .map_or_else(|| format!("Quầy {}", call.counter), |c| c.name.clone());
+    let name = board.counter_name(call.counter);
     p.centred(
         "MỜI CÔNG DÂN CÓ SỐ",
         Face::Bold,
@@ -450,15 +446,16 @@ fn latest<D: DrawTarget<Color = Rgb888>>(
     )
 }
 
-fn history<D: DrawTarget<Color = Rgb888>>(
+/// A side panel with its title; returns the inner padding.
+fn panel<D: DrawTarget<Color = Rgb888>>(
     p: &mut Painter<'_, D>,
-    board: &Board,
+    title: &str,
     (x, y, w, h): Area,
-) -> Result<(), D::Error> {
+) -> Result<i32, D::Error> {
     p.rect(x, y, w, h, colors::PANEL)?;
     let pad = p.px(20.0);
     p.text(
-        "SỐ VỪA GỌI",
+        title,
         Face::Bold,
         34.0,
         x + pad,
@@ -467,17 +464,22 @@ fn history<D: DrawTarget<Color = Rgb888>>(
         colors::MUTED,
         colors::PANEL,
     )?;
+    Ok(pad)
+}
+
+fn history<D: DrawTarget<Color = Rgb888>>(
+    p: &mut Painter<'_, D>,
+    board: &Board,
+    (x, y, w, h): Area,
+) -> Result<(), D::Error> {
+    let pad = panel(p, "SỐ VỪA GỌI", (x, y, w, h))?;
     let row = p.px(60.0);
     for (i, c) in board.history.iter().skip(1).enumerate() {
         let ry = y + p.px(64.0) + i as i32 * row;
         if ry + row > y + h {
             break;
         }
-        let name = board
-            .counters
-            .iter()
-            .find(|r| r.number == c.counter)
-            .map_or_else(|| format!("Quầy {}", c.counter), |r| r.name.clone());
+        let name = board.counter_name(c.counter);
         let col = (w - 2 * pad) * 9 / 20;
         p.text(
             &c.number,
@@ -508,18 +510,7 @@ fn waiting<D: DrawTarget<Color = Rgb888>>(
     board: &Board,
     (x, y, w, h): Area,
 ) -> Result<(), D::Error> {
-    p.rect(x, y, w, h, colors::PANEL)?;
-    let pad = p.px(20.0);
-    p.text(
-        "ĐANG CHỜ",
-        Face::Bold,
-        34.0,
-        x + pad,
-        y + p.px(12.0),
-        w - 2 * pad,
-        colors::MUTED,
-        colors::PANEL,
-    )?;
+    let pad = panel(p, "ĐANG CHỜ", (x, y, w, h))?;
     let n = board.waiting.len().max(1) as i32;
     let row = ((h - p.px(64.0)) / n).min(p.px(60.0));
     let count_w = p.px(90.0);

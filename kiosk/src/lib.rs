@@ -10,7 +10,6 @@ pub mod printer;
 pub mod ui;
 
 use chrono::{DateTime, Utc};
-use motcua::config::QrMode;
 use motcua::{Config, Store, Ticket};
 
 use crate::printer::{PrintError, Printer};
@@ -88,15 +87,12 @@ impl Kiosk {
     /// The printer, opened now if it is not open yet (it was unplugged, or never opened).
     fn printer(&mut self) -> Result<&mut Printer, PrintError> {
         if self.printer.is_none() {
-            let cfg =
-                self.store
-                    .config()
-                    .printer
-                    .clone()
-                    .ok_or_else(|| PrintError::PortMissing {
-                        port: "(none)".into(),
-                        detail: "no [printer] in the config".into(),
-                    })?;
+            let cfg = self
+                .store
+                .config()
+                .printer
+                .clone()
+                .ok_or_else(PrintError::not_configured)?;
             self.printer = Some(Printer::open(&cfg)?);
         }
         Ok(self.printer.as_mut().expect("opened above"))
@@ -219,22 +215,11 @@ impl Kiosk {
 
     /// Sends `ticket` to the printer and marks it printed; `Ok(true)` when paper runs low.
     fn print(&mut self, ticket: &Ticket, now: DateTime<Utc>) -> Result<bool, PrintError> {
-        let cfg = self.store.config();
-        let pcfg = cfg.printer.as_ref().expect("printing needs [printer]");
-        let (width, qr) = (pcfg.width_dots, pcfg.qr);
-        let blocks = motcua::ticket::layout(ticket, cfg, width);
-        let bytes = motcua::ticket::encode_to_vec(&blocks, qr);
         let name = format!(
             "{}-{}-{}-{}",
             ticket.business_date, ticket.origin_service, ticket.number, ticket.id
         );
-        let result = self
-            .printer()
-            .and_then(|p| p.send(&name, &bytes, || motcua::ticket::preview(&blocks, width)));
-        if let Err(e) = &result {
-            self.drop_handle_on(e);
-        }
-        match result {
+        match self.send_ticket(ticket, &name) {
             Ok(after) => {
                 if let Err(e) = self.store.mark_printed(ticket.id, now) {
                     // The paper is out of the printer: the citizen has it. Say so loudly, but do not
@@ -269,10 +254,7 @@ impl Kiosk {
     ) -> Result<Ticket, IssueError> {
         let ticket = self.store.find_number(number, service, now)?;
         if !self.has_printer() {
-            return Err(IssueError::NotReady(PrintError::PortMissing {
-                port: "(none)".into(),
-                detail: "no [printer] in the config".into(),
-            }));
+            return Err(IssueError::NotReady(PrintError::not_configured()));
         }
         self.printer_status(now).map_err(IssueError::NotReady)?;
         self.print(&ticket, now).map_err(IssueError::NotReady)?;
@@ -306,12 +288,9 @@ impl Kiosk {
     /// Prints a sample ticket (not in the queue) and returns the printer's status after it.
     pub fn print_test(&mut self, now: DateTime<Utc>) -> Result<motcua::escpos::Status, PrintError> {
         let cfg = self.store.config().clone();
-        let Some(pcfg) = cfg.printer.as_ref() else {
-            return Err(PrintError::PortMissing {
-                port: "(none)".into(),
-                detail: "no [printer] in the config".into(),
-            });
-        };
+        if !self.has_printer() {
+            return Err(PrintError::not_configured());
+        }
         self.printer_status(now)?;
         let svc = &cfg.services[0];
         let sample = Ticket {
@@ -334,12 +313,29 @@ impl Kiosk {
             token: "print-test".into(),
             printed_at: None,
         };
-        let blocks = motcua::ticket::layout(&sample, &cfg, pcfg.width_dots);
-        let qr: QrMode = pcfg.qr;
+        self.send_ticket(&sample, "print-test")
+    }
+
+    /// Lays out, encodes and sends one ticket; forgets the printer handle after a link failure.
+    fn send_ticket(
+        &mut self,
+        ticket: &Ticket,
+        name: &str,
+    ) -> Result<motcua::escpos::Status, PrintError> {
+        let cfg = self.store.config();
+        let pcfg = cfg
+            .printer
+            .as_ref()
+            .ok_or_else(PrintError::not_configured)?;
+        let (width, qr) = (pcfg.width_dots, pcfg.qr);
+        let blocks = motcua::ticket::layout(ticket, cfg, width);
         let bytes = motcua::ticket::encode_to_vec(&blocks, qr);
-        let width = pcfg.width_dots;
-        self.printer()?.send("print-test", &bytes, || {
-            motcua::ticket::preview(&blocks, width)
-        })
+        let result = self
+            .printer()
+            .and_then(|p| p.send(name, &bytes, || motcua::ticket::preview(&blocks, width)));
+        if let Err(e) = &result {
+            self.drop_handle_on(e);
+        }
+        result
     }
 }

@@ -54,6 +54,14 @@ fn describe(s: &Status) -> &'static str {
 }
 
 impl PrintError {
+    /// There is no `[printer]` in the config.
+    pub fn not_configured() -> PrintError {
+        PrintError::PortMissing {
+            port: "(none)".into(),
+            detail: "no [printer] in the config".into(),
+        }
+    }
+
     /// True when the printer was not ready to start (CONTRACT.md exit code 3: no ticket issued).
     pub fn is_not_ready(&self) -> bool {
         !matches!(self, PrintError::Write(_))

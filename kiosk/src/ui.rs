@@ -412,8 +412,15 @@ impl Controller {
                 not_ready = Some(e.vi());
                 result = k.issue(&service, priority.as_deref(), false, now);
             }
+            // The printer's state for the banner: known from this very attempt when it printed or
+            // refused; asked again only when the outcome does not say.
+            let printer = match (&result, not_ready) {
+                (_, Some(reason)) => Some(reason.to_string()),
+                (Ok(issued), None) if issued.printed => None,
+                (Err(IssueError::NotReady(e)), None) => Some(e.vi().to_string()),
+                _ => k.printer_status(now).err().map(|e| e.vi().to_string()),
+            };
             let view = result.map(|issued| DoneView::new(&issued, not_ready, &cfg, k));
-            let printer = k.printer_status(now).err().map(|e| e.vi().to_string());
             Box::new(move |w: &KioskWindow| {
                 if let Some(c) = CONTROLLER.with(|c| c.borrow().upgrade()) {
                     c.busy.set(false);

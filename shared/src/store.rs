@@ -206,6 +206,15 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
     })
 }
 
+fn officer_from_row(r: &Row<'_>) -> rusqlite::Result<Officer> {
+    Ok(Officer {
+        login: r.get(0)?,
+        pin_hash: r.get(1)?,
+        role: r.get(2)?,
+        disabled: r.get(3)?,
+    })
+}
+
 fn is_busy(e: &Error) -> bool {
     matches!(e, Error::Database(rusqlite::Error::SqliteFailure(f, _))
         if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
@@ -593,14 +602,7 @@ impl Store {
             .query_row(
                 "SELECT login, pin_hash, role, disabled FROM officer WHERE login = ?1",
                 [login],
-                |r| {
-                    Ok(Officer {
-                        login: r.get(0)?,
-                        pin_hash: r.get(1)?,
-                        role: r.get(2)?,
-                        disabled: r.get(3)?,
-                    })
-                },
+                officer_from_row,
             )
             .optional()?)
     }
@@ -610,14 +612,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT login, pin_hash, role, disabled FROM officer ORDER BY login")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Officer {
-                login: r.get(0)?,
-                pin_hash: r.get(1)?,
-                role: r.get(2)?,
-                disabled: r.get(3)?,
-            })
-        })?;
+        let rows = stmt.query_map([], officer_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
