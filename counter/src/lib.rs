@@ -1,3 +1,4 @@
-//! The counter's library: the staff console server (`counter serve`).
+//! The counter's library: the staff console server (`counter serve`) and its pages.
 
+mod pages;
 pub mod server;

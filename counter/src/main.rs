@@ -107,6 +107,16 @@ enum Command {
     /// Officer accounts for the staff console.
     #[command(subcommand)]
     User(UserCommand),
+    /// Make an API token for a kiosk or board on the LAN: prints the token (give it to the
+    /// device) and the `[[devices]]` entry with its hash (put it in the server's config).
+    DeviceToken {
+        /// The device's name, e.g. board-hall (1-32 of a-z, 0-9, '_' and '-').
+        #[arg(long)]
+        name: String,
+        /// board (reads the queue and its events) or kiosk (also issues tickets).
+        #[arg(long, default_value = "board")]
+        role: String,
+    },
     /// Show the queue: waiting per service and each counter's current ticket.
     Queue {
         /// Print exactly one JSON object on stdout.
@@ -167,6 +177,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::DeviceToken { name, role } = &cli.command {
+        return device_token(name, role);
+    }
     let cfg = Config::load(cli.config.as_deref())?;
     if let Command::Serve { listen } = &cli.command {
         let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
@@ -226,7 +239,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Unhold { at, ticket } => numbered(&mut store, at, ticket, Action::Unhold)?,
         Command::Reactivate { at, ticket } => numbered(&mut store, at, ticket, Action::Reactivate)?,
-        Command::Serve { .. } => unreachable!("served above"),
+        Command::Serve { .. } | Command::DeviceToken { .. } => unreachable!("handled above"),
         Command::User(cmd) => return user(&mut store, cmd),
         Command::Pause(at) => return pause(&mut store, &at, true),
         Command::Resume(at) => return pause(&mut store, &at, false),
@@ -363,4 +376,27 @@ fn status_vi(t: &Ticket) -> String {
         motcua::Status::Serving => format!("đang phục vụ tại quầy {counter}"),
         other => other.vi().to_string(),
     }
+}
+
+fn device_token(name: &str, role: &str) -> anyhow::Result<()> {
+    let name_ok = !name.is_empty()
+        && name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !name_ok {
+        return Err(UsageError(format!(
+            "--name '{name}': use 1-32 of a-z, 0-9, '_' and '-', e.g. board-hall"
+        ))
+        .into());
+    }
+    if role != "board" && role != "kiosk" {
+        return Err(UsageError(format!("--role '{role}': use board or kiosk")).into());
+    }
+    let (token, hash) = counter::server::device_token().map_err(anyhow::Error::msg)?;
+    println!("# Token for {name} (give it to the device, e.g. MOTCUA_DEVICE_TOKEN={token}):");
+    println!("# {token}");
+    println!("# Put this in the server's config (only the hash is kept there):");
+    println!("[[devices]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_hash = \"{hash}\"");
+    Ok(())
 }

@@ -1,22 +1,33 @@
 //! `counter serve`: the staff console and the office JSON API (axum). SQLite work runs on the
 //! blocking pool, never on the async executor. Server-sent events replay from `Last-Event-ID`.
+//!
+//! Who may do what:
+//! - signed out: nothing but the sign-in page;
+//! - an officer: their own counter's actions (`/api/counter/...`), the queue state and events;
+//! - a supervisor: the same for any counter, plus the monitor (`/monitor`, `/api/monitor`) and
+//!   cancel/transfer of any ticket (`/api/tickets/{id}/...`);
+//! - a device (`Authorization: Bearer TOKEN`, tokens hashed in `[[devices]]`): a board reads the
+//!   state and the events; a kiosk may also issue tickets (`POST /api/tickets`).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use chrono::Utc;
-use motcua::{Action, Config, Store};
+use motcua::config::DeviceRole;
+use motcua::{Action, Config, Status, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
+
+use crate::pages;
 
 /// Name of the session cookie.
 const SESSION_COOKIE: &str = "motcua_session";
@@ -25,17 +36,26 @@ const LOGIN_CSRF_COOKIE: &str = "motcua_login_csrf";
 /// Failed sign-ins per login before it is locked for [`LOCKOUT`].
 const MAX_FAILURES: u32 = 5;
 const LOCKOUT: Duration = Duration::from_secs(60);
-/// How often the event table is polled for the SSE stream.
+/// How often the database is checked for commits (`PRAGMA data_version`) for the SSE stream.
 const POLL: Duration = Duration::from_millis(50);
+/// Keep-alive comments on the SSE stream: clients (boards) notice a dead link within this.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// The longest number accepted in a request.
+const MAX_NUMBER_LEN: usize = 12;
 
 /// A signed-in officer.
 #[derive(Debug, Clone)]
 struct Session {
     login: String,
-    role: String,
-    counter: u32,
+    supervisor: bool,
+    /// The counter they sit at; a supervisor may sign in without one (monitor only).
+    counter: Option<u32>,
     csrf: String,
 }
+
+/// One message to SSE clients: a logged event (with its id), or "something changed" (no id;
+/// e.g. a counter paused) so pages refresh.
+type Broadcast = (Option<i64>, Value);
 
 /// Shared server state.
 #[derive(Clone)]
@@ -44,7 +64,9 @@ pub struct AppState {
     store: Arc<Mutex<Store>>,
     sessions: Arc<Mutex<HashMap<String, Session>>>,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
-    events: broadcast::Sender<(i64, Value)>,
+    /// Device tokens already checked against their argon2 hash: token -> device index.
+    devices_seen: Arc<Mutex<HashMap<String, usize>>>,
+    events: broadcast::Sender<Broadcast>,
 }
 
 fn token() -> String {
@@ -53,8 +75,33 @@ fn token() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// A new device token and its hash for `[[devices]]` (`counter device-token`).
+pub fn device_token() -> Result<(String, String), String> {
+    let t = token();
+    let h = motcua::secret::hash_password(&t)?;
+    Ok((t, h))
+}
+
 /// An API error: status code and a clear Vietnamese message (nothing internal leaks).
 struct ApiError(StatusCode, String);
+
+impl ApiError {
+    fn new(code: StatusCode, message: &str) -> ApiError {
+        ApiError(code, message.to_string())
+    }
+    fn signed_out() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "Vui lòng đăng nhập")
+    }
+    fn supervisors_only() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Chỉ cán bộ giám sát được làm việc này",
+        )
+    }
+    fn bad(message: &str) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -83,16 +130,24 @@ impl From<motcua::Error> for ApiError {
     }
 }
 
-/// Runs `f` with the store on the blocking pool.
+/// Runs `f` with `store` on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    f: impl FnOnce(&mut Store) -> motcua::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&mut store.lock().expect("store lock")))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống"))?
+        .map_err(ApiError::from)
+}
+
+/// Runs `f` with the server's store on the blocking pool.
 async fn with_store<T: Send + 'static>(
     st: &AppState,
     f: impl FnOnce(&mut Store) -> motcua::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let store = st.store.clone();
-    tokio::task::spawn_blocking(move || f(&mut store.lock().expect("store lock")))
-        .await
-        .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống".into()))?
-        .map_err(ApiError::from)
+    blocking(&st.store, f).await
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -112,41 +167,118 @@ fn session(st: &AppState, headers: &HeaderMap) -> Option<(String, Session)> {
     Some((id, s))
 }
 
+/// The device presenting `Authorization: Bearer TOKEN` (its name and role), if the request
+/// carries one.
+async fn device(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Option<Result<(String, DeviceRole), ApiError>> {
+    let v = headers.get(header::AUTHORIZATION)?;
+    let refused = || ApiError::new(StatusCode::UNAUTHORIZED, "Mã thiết bị không hợp lệ");
+    let Some(token) = v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+        return Some(Err(refused()));
+    };
+    let token = token.trim().to_string();
+    let known = st
+        .devices_seen
+        .lock()
+        .expect("devices")
+        .get(&token)
+        .copied();
+    let index = match known {
+        Some(i) => Some(i),
+        None => {
+            let cfg = st.cfg.clone();
+            let t = token.clone();
+            let found = tokio::task::spawn_blocking(move || {
+                cfg.devices
+                    .iter()
+                    .position(|d| motcua::secret::verify(&t, &d.token_hash))
+            })
+            .await
+            .ok()
+            .flatten();
+            if let Some(i) = found {
+                st.devices_seen.lock().expect("devices").insert(token, i);
+            }
+            found
+        }
+    };
+    Some(
+        index
+            .map(|i| (st.cfg.devices[i].name.clone(), st.cfg.devices[i].role))
+            .ok_or_else(refused),
+    )
+}
+
+/// Anyone who may read the queue: a signed-in officer or a device. Returns who, for the log.
+async fn reader(st: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    if let Some((_, s)) = session(st, headers) {
+        return Ok(s.login);
+    }
+    match device(st, headers).await {
+        Some(d) => d.map(|(name, _)| format!("device {name}")),
+        None => Err(ApiError::signed_out()),
+    }
+}
+
 /// The signed-in officer, for a state-changing request: needs the session and its CSRF token.
 fn officer_for_write(st: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
-    let (_, s) = session(st, headers).ok_or(ApiError(
-        StatusCode::UNAUTHORIZED,
-        "Vui lòng đăng nhập".into(),
-    ))?;
+    let (_, s) = session(st, headers).ok_or_else(ApiError::signed_out)?;
     let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
     if sent != Some(s.csrf.as_str()) {
-        return Err(ApiError(
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "Phiên làm việc không hợp lệ, vui lòng tải lại trang".into(),
+            "Phiên làm việc không hợp lệ, vui lòng tải lại trang",
         ));
     }
     Ok(s)
 }
 
+/// The counter a request acts on: the officer's own, or (supervisors only) the one asked for.
+fn target_counter(s: &Session, asked: Option<u32>) -> Result<u32, ApiError> {
+    match (asked, s.counter) {
+        (Some(a), _) if s.supervisor => Ok(a),
+        (Some(a), Some(own)) if a != own => Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!("Bạn đang làm việc ở quầy {own}, không thể thao tác cho quầy {a}"),
+        )),
+        (_, Some(own)) => Ok(own),
+        (_, None) => Err(ApiError::bad("Vui lòng chọn quầy")),
+    }
+}
+
 /// Builds the router and starts the event poller.
 pub fn app(cfg: Config) -> motcua::Result<Router> {
     let store = Store::open(&cfg)?;
+    // The poller has its own connection: `data_version` then sees this server's commits too.
+    let poll_store = Store::open(&cfg)?;
     let (tx, _) = broadcast::channel(1024);
     let st = AppState {
         cfg: Arc::new(cfg),
         store: Arc::new(Mutex::new(store)),
         sessions: Arc::default(),
         failures: Arc::default(),
+        devices_seen: Arc::default(),
         events: tx,
     };
-    tokio::spawn(poll_events(st.clone()));
+    tokio::spawn(poll_events(
+        st.events.clone(),
+        Arc::new(Mutex::new(poll_store)),
+        st.cfg.clone(),
+    ));
     Ok(Router::new()
         .route("/", get(|| async { Redirect::to("/console") }))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/console", get(console_page))
+        .route("/monitor", get(monitor_page))
         .route("/api/counter", get(counter_state))
         .route("/api/counter/{action}", post(counter_action))
+        .route("/api/monitor", get(monitor))
+        .route("/api/state", get(queue_state))
+        .route("/api/tickets", post(issue_ticket))
+        .route("/api/tickets/{id}/{action}", post(ticket_action))
         .route("/api/events", get(events))
         .with_state(st))
 }
@@ -164,26 +296,48 @@ pub async fn run(
     Ok(())
 }
 
-/// Polls the event table and broadcasts new events to SSE clients.
-async fn poll_events(st: AppState) {
-    let mut last = with_store(&st, |s| Ok(s.state(Utc::now())?.last_event_id))
+/// Watches the database and broadcasts new events (and "changed" for commits without one).
+async fn poll_events(tx: broadcast::Sender<Broadcast>, store: Arc<Mutex<Store>>, cfg: Arc<Config>) {
+    let mut last = blocking(&store, |s| Ok(s.state(Utc::now())?.last_event_id))
         .await
         .unwrap_or(0);
+    let mut version = None;
     loop {
         tokio::time::sleep(POLL).await;
-        if let Ok(batch) = event_batch(&st, last, 500).await {
+        let Ok(v) = blocking(&store, |s| s.data_version()).await else {
+            continue;
+        };
+        if version == Some(v) {
+            continue;
+        }
+        version = Some(v);
+        let mut any = false;
+        loop {
+            let Ok(batch) = event_batch(&store, &cfg, last, 500).await else {
+                break;
+            };
+            let Some((id, _)) = batch.last() else { break };
+            last = *id;
             for (id, v) in batch {
-                last = id;
-                let _ = st.events.send((id, v));
+                any = true;
+                let _ = tx.send((Some(id), v));
             }
+        }
+        if !any {
+            let _ = tx.send((None, json!({ "kind": "changed" })));
         }
     }
 }
 
 /// Up to `limit` events after id `after`, as (id, JSON), oldest first.
-async fn event_batch(st: &AppState, after: i64, limit: u32) -> Result<Vec<(i64, Value)>, ApiError> {
-    let cfg = st.cfg.clone();
-    with_store(st, move |s| {
+async fn event_batch(
+    store: &Arc<Mutex<Store>>,
+    cfg: &Arc<Config>,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<(i64, Value)>, ApiError> {
+    let cfg = cfg.clone();
+    blocking(store, move |s| {
         Ok(s.events_after(after, limit)?
             .iter()
             .map(|e| (e.id, motcua::json::event(e, &cfg)))
@@ -193,51 +347,47 @@ async fn event_batch(st: &AppState, after: i64, limit: u32) -> Result<Vec<(i64, 
 }
 
 async fn events(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    session(&st, &headers).ok_or(ApiError(
-        StatusCode::UNAUTHORIZED,
-        "Vui lòng đăng nhập".into(),
-    ))?;
-    let from: i64 = match headers.get("last-event-id") {
-        None => i64::MAX,
-        Some(v) => v
-            .to_str()
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .filter(|n: &i64| *n >= 0)
-            .ok_or(ApiError(
-                StatusCode::BAD_REQUEST,
-                "Last-Event-ID không hợp lệ".into(),
-            ))?,
+    let who = reader(&st, &headers).await?;
+    let from: Option<i64> = match headers.get("last-event-id") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .filter(|n: &i64| *n >= 0)
+                .ok_or(ApiError::bad("Last-Event-ID không hợp lệ"))?,
+        ),
     };
+    tracing::info!(who, from, "event stream opened");
     // Subscribe first, then replay: nothing falls between the two.
     let mut rx = st.events.subscribe();
-    let replay: Vec<(i64, Value)> = if from == i64::MAX {
-        Vec::new()
-    } else {
-        let mut all = Vec::new();
-        let mut after = from;
+    let mut replay = Vec::new();
+    if let Some(mut after) = from {
         loop {
-            let batch = event_batch(&st, after, 1000).await?;
+            let batch = event_batch(&st.store, &st.cfg, after, 1000).await?;
             let Some((id, _)) = batch.last() else { break };
             after = *id;
-            all.extend(batch);
+            replay.extend(batch.into_iter().map(|(id, v)| (Some(id), v)));
         }
-        all
-    };
-    let mut sent = replay
-        .last()
-        .map_or(if from == i64::MAX { 0 } else { from }, |(id, _)| *id);
-    let live_only = from == i64::MAX;
-    let (tx, out) = tokio::sync::mpsc::channel::<(i64, Value)>(256);
+    }
+    // Events already replayed come through the broadcast too: each is sent once.
+    let mut sent = replay.last().and_then(|(id, _)| *id).or(from).unwrap_or(0);
+    let live_only = from.is_none();
+    let (tx, out) = tokio::sync::mpsc::channel::<Broadcast>(256);
     tokio::spawn(async move {
         loop {
             match rx.recv().await {
                 Ok((id, v)) => {
-                    // Events already replayed come through the broadcast too: send each once.
-                    if (live_only || id > sent) && tx.send((id, v)).await.is_err() {
+                    let new = match id {
+                        Some(id) => live_only || id > sent,
+                        None => true,
+                    };
+                    if new && tx.send((id, v)).await.is_err() {
                         return;
                     }
-                    sent = sent.max(id);
+                    if let Some(id) = id {
+                        sent = sent.max(id);
+                    }
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!(
@@ -255,15 +405,14 @@ async fn events(State(st): State<AppState>, headers: HeaderMap) -> Result<Respon
         .chain(tokio_stream::wrappers::ReceiverStream::new(out))
         .map(|(id, v)| {
             let kind = v["kind"].as_str().unwrap_or("event").to_string();
-            Ok::<_, Infallible>(
-                SseEvent::default()
-                    .id(id.to_string())
-                    .event(kind)
-                    .data(v.to_string()),
-            )
+            let e = SseEvent::default().event(kind).data(v.to_string());
+            Ok::<_, Infallible>(match id {
+                Some(id) => e.id(id.to_string()),
+                None => e,
+            })
         });
     Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response())
 }
 
@@ -277,35 +426,12 @@ struct LoginForm {
 
 async fn login_page(State(st): State<AppState>) -> Response {
     let csrf = token();
-    let options: String = st
-        .cfg
-        .counters
-        .iter()
-        .map(|c| {
-            format!(
-                "<option value=\"{}\">{}</option>",
-                c.number,
-                html_escape(&c.name)
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Đăng nhập – {office}</title>{STYLE}</head>
-<body><main class="login"><h1>{office}</h1><h2>Đăng nhập quầy</h2>
-<form method="post" action="/login">
-<label>Tài khoản <input name="login" autocomplete="username" required autofocus></label>
-<label>Mã PIN / mật khẩu <input name="pin" type="password" autocomplete="current-password" required></label>
-<label>Quầy <select name="counter">{options}</select></label>
-<input type="hidden" name="csrf" value="{csrf}">
-<button type="submit">Đăng nhập</button></form></main></body></html>"#,
-        office = html_escape(&st.cfg.office.name),
-    );
     (
         [(
             header::SET_COOKIE,
             format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict"),
         )],
-        Html(body),
+        Html(pages::login(&st.cfg, &csrf)),
     )
         .into_response()
 }
@@ -316,21 +442,25 @@ async fn login(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
     if cookie(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(f.csrf.as_str()) {
-        return Err(ApiError(
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "Phiên đăng nhập không hợp lệ, vui lòng tải lại trang".into(),
+            "Phiên đăng nhập không hợp lệ, vui lòng tải lại trang",
         ));
     }
-    st.cfg.counter(f.counter).map_err(ApiError::from)?;
+    // Counter 0: a supervisor watching the monitor without sitting at a counter.
+    let counter = (f.counter != 0).then_some(f.counter);
+    if let Some(c) = counter {
+        st.cfg.counter(c).map_err(ApiError::from)?;
+    }
     {
         let fails = st.failures.lock().expect("failures");
         if let Some((n, at)) = fails.get(&f.login)
             && *n >= MAX_FAILURES
             && at.elapsed() < LOCKOUT
         {
-            return Err(ApiError(
+            return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau 1 phút".into(),
+                "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau 1 phút",
             ));
         }
     }
@@ -355,16 +485,20 @@ async fn login(
         }
         e.0 += 1;
         e.1 = Instant::now();
-        return Err(ApiError(
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "Tài khoản hoặc mã PIN không đúng".into(),
+            "Tài khoản hoặc mã PIN không đúng",
         ));
     };
     st.failures.lock().expect("failures").remove(&o.login);
+    let supervisor = o.role == "supervisor";
+    if counter.is_none() && !supervisor {
+        return Err(ApiError::bad("Vui lòng chọn quầy bạn đang ngồi"));
+    }
     let mut sessions = st.sessions.lock().expect("sessions");
     if let Some(other) = sessions
         .values()
-        .find(|s| s.counter == f.counter && s.login != o.login)
+        .find(|s| counter.is_some() && s.counter == counter && s.login != o.login)
     {
         return Err(ApiError(
             StatusCode::CONFLICT,
@@ -380,11 +514,16 @@ async fn login(
         id.clone(),
         Session {
             login: o.login,
-            role: o.role,
-            counter: f.counter,
+            supervisor,
+            counter,
             csrf: token(),
         },
     );
+    let home = if counter.is_some() {
+        "/console"
+    } else {
+        "/monitor"
+    };
     Ok((
         StatusCode::SEE_OTHER,
         [
@@ -392,17 +531,28 @@ async fn login(
                 header::SET_COOKIE,
                 format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict"),
             ),
-            (header::LOCATION, "/console".to_string()),
+            (header::LOCATION, home.to_string()),
         ],
     )
         .into_response())
 }
 
-async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    officer_for_write(&st, &headers)?;
-    if let Some((id, _)) = session(&st, &headers) {
-        st.sessions.lock().expect("sessions").remove(&id);
+async fn logout(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    // The sign-out form posts the CSRF token as a field (hex, never URL-encoded); scripts may
+    // send the header instead.
+    let (id, s) = session(&st, &headers).ok_or_else(ApiError::signed_out)?;
+    let field = std::str::from_utf8(&body)
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("csrf="));
+    if field != Some(s.csrf.as_str()) {
+        officer_for_write(&st, &headers)?;
     }
+    st.sessions.lock().expect("sessions").remove(&id);
     Ok((
         StatusCode::SEE_OTHER,
         [
@@ -416,16 +566,19 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Respon
         .into_response())
 }
 
+#[derive(Deserialize)]
+struct CounterQuery {
+    counter: Option<u32>,
+}
+
 async fn counter_state(
     State(st): State<AppState>,
     headers: HeaderMap,
+    Query(q): Query<CounterQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, s) = session(&st, &headers).ok_or(ApiError(
-        StatusCode::UNAUTHORIZED,
-        "Vui lòng đăng nhập".into(),
-    ))?;
+    let (_, s) = session(&st, &headers).ok_or_else(ApiError::signed_out)?;
+    let counter = target_counter(&s, q.counter)?;
     let cfg = st.cfg.clone();
-    let counter = s.counter;
     let v = with_store(&st, move |store| {
         let state = store.state(Utc::now())?;
         let served = &cfg.counter(counter)?.services;
@@ -445,16 +598,33 @@ async fn counter_state(
         }))
     })
     .await?;
-    Ok(Json(
-        json!({ "officer": s.login, "role": s.role, "state": v }),
-    ))
+    Ok(Json(json!({
+        "officer": s.login,
+        "role": if s.supervisor { "supervisor" } else { "officer" },
+        "state": v,
+    })))
 }
 
 #[derive(Deserialize, Default)]
 struct ActionBody {
+    counter: Option<u32>,
     to: Option<String>,
     number: Option<String>,
     service: Option<String>,
+}
+
+fn parse_body<T: Default + for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+    match body {
+        b"" | b"null" | b"{}" => Ok(T::default()),
+        raw => {
+            serde_json::from_slice(raw).map_err(|_| ApiError::bad("Dữ liệu gửi lên không hợp lệ"))
+        }
+    }
+}
+
+fn transfer_to(to: Option<String>) -> Result<Action, ApiError> {
+    let to = to.ok_or_else(|| ApiError::bad("Vui lòng chọn lĩnh vực chuyển đến"))?;
+    Ok(Action::Transfer { to })
 }
 
 async fn counter_action(
@@ -465,18 +635,10 @@ async fn counter_action(
 ) -> Result<Json<Value>, ApiError> {
     // Who may act comes first; the body is read only for a signed-in officer.
     let s = officer_for_write(&st, &headers)?;
-    let body: ActionBody = match body.as_ref() {
-        b"" | b"null" | b"{}" => ActionBody::default(),
-        raw => serde_json::from_slice(raw).map_err(|_| {
-            ApiError(
-                StatusCode::BAD_REQUEST,
-                "Dữ liệu gửi lên không hợp lệ".into(),
-            )
-        })?,
-    };
-    let counter = s.counter;
+    let body: ActionBody = parse_body(&body)?;
+    let counter = target_counter(&s, body.counter)?;
+    st.cfg.counter(counter)?;
     let cfg = st.cfg.clone();
-    let bad = |m: &str| ApiError(StatusCode::BAD_REQUEST, m.to_string());
     let action = action.as_str();
     let ticket = match action {
         "call" => with_store(&st, move |st| st.call_next(counter, Utc::now())).await?,
@@ -493,28 +655,22 @@ async fn counter_action(
                 "no-show" => Action::NoShow,
                 "hold" => Action::Hold,
                 "cancel" => Action::Cancel,
-                _ => Action::Transfer {
-                    to: body
-                        .to
-                        .clone()
-                        .ok_or_else(|| bad("Vui lòng chọn lĩnh vực chuyển đến"))?,
-                },
+                _ => transfer_to(body.to)?,
             };
             Some(with_store(&st, move |st| st.act_on_current(counter, a, Utc::now())).await?)
         }
         "call-number" | "unhold" | "reactivate" => {
             let number = body
                 .number
-                .clone()
                 .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty() && n.len() <= 12)
-                .ok_or_else(|| bad("Vui lòng nhập số thứ tự"))?;
+                .filter(|n| !n.is_empty() && n.len() <= MAX_NUMBER_LEN)
+                .ok_or_else(|| ApiError::bad("Vui lòng nhập số thứ tự"))?;
             let a = match action {
                 "call-number" => Action::Call { counter },
                 "unhold" => Action::Unhold,
                 _ => Action::Reactivate,
             };
-            let service = body.service.clone();
+            let service = body.service;
             Some(
                 with_store(&st, move |st| {
                     st.act_on_number(&number, service.as_deref(), a, Utc::now())
@@ -523,9 +679,9 @@ async fn counter_action(
             )
         }
         _ => {
-            return Err(ApiError(
+            return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
-                "Thao tác không tồn tại".into(),
+                "Thao tác không tồn tại",
             ));
         }
     };
@@ -534,105 +690,195 @@ async fn counter_action(
     ))
 }
 
+/// A supervisor cancels or transfers any of today's tickets by id.
+async fn ticket_action(
+    State(st): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let s = officer_for_write(&st, &headers)?;
+    if !s.supervisor {
+        return Err(ApiError::supervisors_only());
+    }
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad("Mã phiếu không hợp lệ"))?;
+    let body: ActionBody = parse_body(&body)?;
+    let a = match action.as_str() {
+        "cancel" => Action::Cancel,
+        "transfer" => transfer_to(body.to)?,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "Thao tác không tồn tại",
+            ));
+        }
+    };
+    let cfg = st.cfg.clone();
+    let t = with_store(&st, move |st| st.act_on_id(id, a, Utc::now())).await?;
+    Ok(Json(json!({ "ticket": motcua::json::ticket(&t, &cfg) })))
+}
+
+/// The queue state (boards): waiting counts, each counter's current ticket, paused counters,
+/// and where today's events start.
+async fn queue_state(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    reader(&st, &headers).await?;
+    let cfg = st.cfg.clone();
+    let v = with_store(&st, move |s| {
+        let now = Utc::now();
+        let mut v = motcua::json::state(&s.state(now)?, &cfg);
+        v["day_start_event_id"] = json!(s.day_start_event_id(now)?);
+        Ok(v)
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+#[derive(Deserialize, Default)]
+struct IssueBody {
+    service: Option<String>,
+    priority: Option<String>,
+}
+
+/// A kiosk device issues a ticket (it prints the ticket itself).
+async fn issue_ticket(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    match device(&st, &headers).await {
+        Some(Ok((_, DeviceRole::Kiosk))) => {}
+        Some(Ok(_)) => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Thiết bị này không được phép cấp số",
+            ));
+        }
+        Some(Err(e)) => return Err(e),
+        None => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Chỉ máy cấp số (kiosk) được cấp số qua API",
+            ));
+        }
+    }
+    let body: IssueBody = parse_body(&body)?;
+    let service = body
+        .service
+        .ok_or_else(|| ApiError::bad("Vui lòng chọn lĩnh vực"))?;
+    let cfg = st.cfg.clone();
+    let t = with_store(&st, move |s| {
+        s.issue(&service, body.priority.as_deref(), Utc::now())
+    })
+    .await?;
+    Ok(Json(
+        json!({ "ticket": motcua::json::ticket(&t, &cfg), "printed": false }),
+    ))
+}
+
+/// The supervisor's view of the office: every counter, waiting per service, the waiting list.
+async fn monitor(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let (_, s) = session(&st, &headers).ok_or_else(ApiError::signed_out)?;
+    if !s.supervisor {
+        return Err(ApiError::supervisors_only());
+    }
+    let officers: HashMap<u32, String> = st
+        .sessions
+        .lock()
+        .expect("sessions")
+        .values()
+        .filter_map(|s| Some((s.counter?, s.login.clone())))
+        .collect();
+    let cfg = st.cfg.clone();
+    let v = with_store(&st, move |store| {
+        let now = Utc::now();
+        let state = store.state(now)?;
+        let mut waiting: Vec<_> = store
+            .tickets_of_day(state.business_date)?
+            .into_iter()
+            .filter(|t| matches!(t.status, Status::Waiting | Status::Held))
+            .collect();
+        waiting.sort_by_key(|t| t.queue_at);
+        let services: Vec<Value> = state
+            .waiting
+            .iter()
+            .map(|(code, n)| {
+                let longest = waiting
+                    .iter()
+                    .filter(|t| &t.service == code && t.status == Status::Waiting)
+                    .map(|t| (now - t.queue_at).num_seconds().max(0))
+                    .max();
+                json!({
+                    "service": code,
+                    "name": cfg.service(code).map(|s| s.name.clone()).ok(),
+                    "waiting": n,
+                    "longest_wait_s": longest,
+                })
+            })
+            .collect();
+        let counters: Vec<Value> = state
+            .counters
+            .iter()
+            .map(|(n, t)| {
+                json!({
+                    "counter": n,
+                    "name": cfg.counter(*n).map(|c| c.name.clone()).ok(),
+                    "officer": officers.get(n),
+                    "paused": state.paused.contains(n),
+                    "ticket": t.as_ref().map(|t| motcua::json::ticket(t, &cfg)),
+                })
+            })
+            .collect();
+        let devices: Vec<Value> = store
+            .device_statuses()?
+            .iter()
+            .map(|d| json!({"device": d.device, "status": d.status, "detail": d.detail}))
+            .collect();
+        Ok(json!({
+            "counters": counters,
+            "services": services,
+            "waiting": waiting.iter().map(|t| motcua::json::ticket(t, &cfg)).collect::<Vec<_>>(),
+            "devices": devices,
+        }))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
 async fn console_page(State(st): State<AppState>, headers: HeaderMap) -> Response {
     let Some((_, s)) = session(&st, &headers) else {
         return Redirect::to("/login").into_response();
     };
-    let counter_name = st
-        .cfg
-        .counter(s.counter)
-        .map(|c| c.name.clone())
-        .unwrap_or_default();
-    let services: String = st
-        .cfg
-        .services
-        .iter()
-        .map(|sv| {
-            format!(
-                "<option value=\"{}\">{}</option>",
-                sv.code,
-                html_escape(&sv.name)
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{counter} – {office}</title>
-<meta name="csrf" content="{csrf}">{STYLE}</head><body>
-<header><h1>{counter}</h1><span>Cán bộ: {login}</span>
-<form method="post" action="/logout" id="logout"><button type="submit" class="small">Đăng xuất</button></form></header>
-<main>
-<section class="current"><div class="label">Đang phục vụ</div><div id="number">—</div><div id="service"></div><div id="status"></div></section>
-<section class="buttons">
-<button data-action="call" data-key="F1">Gọi số tiếp theo <kbd>F1</kbd></button>
-<button data-action="recall" data-key="F2">Gọi lại <kbd>F2</kbd></button>
-<button data-action="no-show" data-key="F3">Vắng mặt <kbd>F3</kbd></button>
-<button data-action="finish" data-key="F4">Hoàn thành <kbd>F4</kbd></button>
-<button data-action="transfer" data-key="F5">Chuyển <kbd>F5</kbd></button>
-<select id="to" aria-label="Lĩnh vực chuyển đến">{services}</select>
-<button data-action="call-number" data-key="F6">Gọi số… <kbd>F6</kbd></button>
-<input id="num" aria-label="Số cần gọi" placeholder="Số">
-<button data-action="hold" data-key="F7">Tạm giữ <kbd>F7</kbd></button>
-<button data-action="pause" data-key="F8">Tạm dừng <kbd>F8</kbd></button>
-<button data-action="resume" data-key="F9">Tiếp tục <kbd>F9</kbd></button>
-</section>
-<section><h2>Đang chờ</h2><ul id="waiting"></ul></section>
-<p id="message" role="status"></p>
-</main>
-<script>
-const csrf = document.querySelector('meta[name=csrf]').content;
-async function refresh() {{
-  const r = await fetch('/api/counter'); if (!r.ok) return;
-  const s = (await r.json()).state;
-  document.getElementById('number').textContent = s.ticket ? s.ticket.number : '—';
-  document.getElementById('service').textContent = s.ticket ? (s.ticket.service_name || '') : '';
-  document.getElementById('status').textContent = s.paused ? 'Quầy đang tạm dừng' : '';
-  document.getElementById('waiting').innerHTML = '';
-  for (const w of s.waiting) {{ const li = document.createElement('li'); li.textContent = w.name + ': ' + w.waiting; document.getElementById('waiting').appendChild(li); }}
-}}
-async function act(action) {{
-  const body = {{}};
-  if (action === 'transfer') body.to = document.getElementById('to').value;
-  if (action === 'call-number') body.number = document.getElementById('num').value;
-  const r = await fetch('/api/counter/' + action, {{method: 'POST', headers: {{'Content-Type': 'application/json', 'X-CSRF-Token': csrf}}, body: JSON.stringify(body)}});
-  const j = await r.json();
-  document.getElementById('message').textContent = r.ok ? '' : j.error;
-  if (r.ok && action === 'call' && !j.ticket) document.getElementById('message').textContent = 'Không có công dân nào đang chờ';
-  refresh();
-}}
-for (const b of document.querySelectorAll('button[data-action]')) b.addEventListener('click', () => act(b.dataset.action));
-document.addEventListener('keydown', e => {{ const b = document.querySelector('button[data-key="' + e.key + '"]'); if (b) {{ e.preventDefault(); b.click(); }} }});
-const es = new EventSource('/api/events');
-for (const k of ['called','recalled','started','finished','no_show','held','unheld','reactivated','transferred','cancelled','issued','voided']) es.addEventListener(k, refresh);
-refresh();
-</script></body></html>"#,
-        counter = html_escape(&counter_name),
-        office = html_escape(&st.cfg.office.name),
-        csrf = s.csrf,
-        login = html_escape(&s.login),
-    );
-    Html(body).into_response()
+    let Some(counter) = s.counter else {
+        return Redirect::to("/monitor").into_response();
+    };
+    Html(pages::console(
+        &st.cfg,
+        counter,
+        &s.login,
+        s.supervisor,
+        &s.csrf,
+    ))
+    .into_response()
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+async fn monitor_page(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some((_, s)) = session(&st, &headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    if !s.supervisor {
+        return (
+            StatusCode::FORBIDDEN,
+            Html(pages::message(
+                &st.cfg,
+                "Chỉ cán bộ giám sát được xem trang này",
+            )),
+        )
+            .into_response();
+    }
+    Html(pages::monitor(&st.cfg, &s.login, &s.csrf)).into_response()
 }
-
-const STYLE: &str = r#"<style>
-body{font-family:"Noto Sans",sans-serif;margin:0;background:#f2f5f9;color:#111827}
-header{background:#0b3d91;color:#fff;display:flex;gap:24px;align-items:center;padding:12px 24px}
-header h1{margin:0;font-size:32px}header form{margin-left:auto}
-main{padding:24px;max-width:1100px}
-.current{background:#fff;border-radius:12px;padding:16px;margin-bottom:16px}
-#number{font-size:96px;font-weight:700;color:#1b5e20}
-.buttons{display:flex;flex-wrap:wrap;gap:12px;align-items:center}
-button{font-size:22px;padding:14px 20px;border-radius:10px;border:0;background:#0b4f9c;color:#fff;cursor:pointer}
-button.small{font-size:16px;padding:8px 12px;background:#374151}
-kbd{font-size:14px;background:#ffffff33;border-radius:4px;padding:2px 6px}
-select,input{font-size:20px;padding:10px}
-.login{max-width:420px;margin:60px auto;background:#fff;padding:24px;border-radius:12px}
-.login label{display:block;margin:12px 0}.login input,.login select{width:100%;box-sizing:border-box}
-#message{color:#b71c1c;font-size:20px}
-</style>"#;

@@ -57,6 +57,28 @@ pub struct Config {
     pub kiosk: KioskSettings,
     /// `[board]`: the waiting-room display.
     pub board: BoardSettings,
+    /// `[[devices]]`: kiosks and boards that use the office API with a token.
+    pub devices: Vec<Device>,
+}
+
+/// What a device may do through the office API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceRole {
+    /// Reads the queue state and follows `/api/events`.
+    Board,
+    /// Also issues tickets (`POST /api/tickets`).
+    Kiosk,
+}
+
+/// `[[devices]]`: one kiosk or board on the LAN and the hash of its API token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Short name, e.g. `board-hall`.
+    pub name: String,
+    /// What it may do.
+    pub role: DeviceRole,
+    /// argon2 hash of its token (`counter device-token` makes both).
+    pub token_hash: String,
 }
 
 /// `[board]`.
@@ -378,6 +400,16 @@ struct RawConfig {
     queue: Option<RawQueue>,
     kiosk: Option<RawKiosk>,
     board: Option<RawBoard>,
+    #[serde(default)]
+    devices: Vec<RawDevice>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDevice {
+    name: Spanned<String>,
+    role: Option<Spanned<String>>,
+    token_hash: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -905,7 +937,45 @@ impl Validator<'_> {
             }
         };
 
+        let mut devices: Vec<Device> = Vec::new();
+        for (i, d) in raw.devices.into_iter().enumerate() {
+            let key = format!("devices[{i}]");
+            let span = d.name.span();
+            let name = d.name.into_inner();
+            if name.is_empty()
+                || name.len() > 32
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            {
+                return Err(self.err(
+                    span,
+                    format!("`{key}.name` = '{name}': use 1-32 of a-z, 0-9, '_' and '-'"),
+                ));
+            }
+            if devices.iter().any(|o| o.name == name) {
+                return Err(self.err(span, format!("`{key}.name` = '{name}' is used twice")));
+            }
+            let role = self.choice(
+                &format!("{key}.role"),
+                d.role,
+                &[("board", DeviceRole::Board), ("kiosk", DeviceRole::Kiosk)],
+                DeviceRole::Board,
+            )?;
+            let hash_span = d.token_hash.span();
+            let token_hash = d.token_hash.into_inner();
+            if !token_hash.starts_with("$argon2") {
+                return Err(self.err(hash_span, format!("`{key}.token_hash` must be an argon2 hash: make one with `counter device-token` (never put the token itself here)")));
+            }
+            devices.push(Device {
+                name,
+                role,
+                token_hash,
+            });
+        }
+
         Ok(Config {
+            devices,
             board,
             kiosk,
             path: path.to_path_buf(),

@@ -550,6 +550,22 @@ impl Store {
         })
     }
 
+    /// Applies `action` to the ticket with this id (the supervisor's monitor acts on any ticket).
+    pub fn act_on_id(&mut self, id: i64, action: Action, now: DateTime<Utc>) -> Result<Ticket> {
+        self.check_action(&action)?;
+        self.write(|tx| {
+            let sql = format!("SELECT {TICKET_COLUMNS} FROM ticket WHERE id = ?1");
+            let t = tx
+                .query_row(&sql, [id], ticket_from_row)
+                .optional()?
+                .ok_or(Error::TicketNotFound {
+                    number: format!("#{id}"),
+                    service: None,
+                })?;
+            apply_and_record(tx, &t, &action, now)
+        })
+    }
+
     fn check_action(&self, action: &Action) -> Result<()> {
         if let Action::Transfer { to } = action {
             self.cfg.service(to)?;
@@ -794,6 +810,18 @@ impl Store {
             paused,
             last_event_id,
         })
+    }
+
+    /// The id after which the current service day's events start: a board catching up reads
+    /// from here instead of from the first event ever.
+    pub fn day_start_event_id(&self, now: DateTime<Utc>) -> Result<i64> {
+        let today = self.business_date(now).to_string();
+        Ok(self.conn.query_row(
+            "SELECT COALESCE((SELECT MIN(e.id) - 1 FROM event e JOIN ticket t ON t.id = e.ticket_id \
+             WHERE t.business_date = ?1), (SELECT COALESCE(MAX(id), 0) FROM event))",
+            [today],
+            |r| r.get(0),
+        )?)
     }
 
     /// Tickets of one service day, in issue order.

@@ -2,159 +2,11 @@
 //! refusals that change nothing, and server-sent events replayed from Last-Event-ID.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 
 use motcua_e2e::Office;
+use motcua_e2e::console::{Client, add_device, add_user, device_request, serve};
 use serde_json::Value;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(office: &Office) -> Server {
-    let mut child = office
-        .command("counter")
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start counter serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    Server { child, base }
-}
-
-/// A browser-like client: keeps cookies, does not follow redirects, returns every status.
-struct Client {
-    agent: ureq::Agent,
-    base: String,
-    cookies: Vec<(String, String)>,
-    csrf: Option<String>,
-}
-
-impl Client {
-    fn new(server: &Server) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            // A stream that stops delivering fails the test instead of hanging it.
-            .timeout_global(Some(std::time::Duration::from_secs(30)))
-            .build()
-            .into();
-        Client {
-            agent,
-            base: server.base.clone(),
-            cookies: Vec::new(),
-            csrf: None,
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, r: &ureq::http::Response<ureq::Body>) {
-        for v in r.headers().get_all("set-cookie") {
-            let v = v.to_str().unwrap();
-            let (kv, _) = v.split_once(';').unwrap_or((v, ""));
-            if let Some((k, val)) = kv.split_once('=') {
-                self.cookies.retain(|(n, _)| n != k);
-                if !val.is_empty() {
-                    self.cookies.push((k.to_string(), val.to_string()));
-                }
-            }
-        }
-    }
-
-    fn get(&mut self, path: &str) -> (u16, String) {
-        let mut r = self
-            .agent
-            .get(&format!("{}{path}", self.base))
-            .header("Cookie", &self.cookie_header())
-            .call()
-            .unwrap();
-        self.keep_cookies(&r);
-        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-    }
-
-    fn login(&mut self, login: &str, pin: &str, counter: u32) -> u16 {
-        let (_, page) = self.get("/login");
-        let csrf = page
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_string();
-        let r = self
-            .agent
-            .post(&format!("{}/login", self.base))
-            .header("Cookie", &self.cookie_header())
-            .send_form([
-                ("login", login),
-                ("pin", pin),
-                ("counter", &counter.to_string()),
-                ("csrf", &csrf),
-            ])
-            .unwrap();
-        self.keep_cookies(&r);
-        let status = r.status().as_u16();
-        if status == 303 {
-            let (_, console) = self.get("/console");
-            self.csrf = console
-                .split("name=\"csrf\" content=\"")
-                .nth(1)
-                .and_then(|s| s.split('"').next())
-                .map(str::to_string);
-        }
-        status
-    }
-
-    /// POSTs an action with the session's CSRF token (or `csrf` when given).
-    fn act(&mut self, action: &str, body: Value, csrf: Option<&str>) -> (u16, Value) {
-        let token = csrf
-            .map(str::to_string)
-            .or(self.csrf.clone())
-            .unwrap_or_default();
-        let mut r = self
-            .agent
-            .post(&format!("{}/api/counter/{action}", self.base))
-            .header("Cookie", &self.cookie_header())
-            .header("X-CSRF-Token", &token)
-            .send_json(body)
-            .unwrap();
-        let status = r.status().as_u16();
-        let text = r.body_mut().read_to_string().unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
-
-fn add_user(office: &Office, login: &str, pin: &str) {
-    let out = office.run("counter", &["user", "add", "--login", login, "--pin", pin]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use serde_json::json;
 
 fn event_count(office: &Office) -> i64 {
     office
@@ -166,8 +18,8 @@ fn event_count(office: &Office) -> i64 {
 #[test]
 fn sign_in_and_every_counter_action_through_the_api() {
     let office = Office::new();
-    add_user(&office, "lan", "2468");
-    add_user(&office, "minh", "1357");
+    add_user(&office, "lan", "2468", "officer");
+    add_user(&office, "minh", "1357", "officer");
     for s in ["TP", "TP", "TP", "DD"] {
         assert!(
             office
@@ -279,8 +131,8 @@ fn sign_in_and_every_counter_action_through_the_api() {
 #[test]
 fn sign_in_is_rate_limited_and_disabled_accounts_refused() {
     let office = Office::new();
-    add_user(&office, "lan", "2468");
-    add_user(&office, "tu", "1111");
+    add_user(&office, "lan", "2468", "officer");
+    add_user(&office, "tu", "1111", "officer");
     assert!(
         office
             .run("counter", &["user", "disable", "--login", "tu"])
@@ -325,7 +177,7 @@ fn read_events(reader: &mut impl BufRead, n: usize) -> Vec<(i64, String)> {
 #[test]
 fn sse_replays_exactly_what_was_missed_in_order() {
     let office = Office::new();
-    add_user(&office, "lan", "2468");
+    add_user(&office, "lan", "2468", "officer");
     for _ in 0..3 {
         assert!(
             office
@@ -378,4 +230,188 @@ fn sse_replays_exactly_what_was_missed_in_order() {
     assert_eq!(next[0].0, 7);
     // Bad Last-Event-ID: a clear 400.
     assert_eq!(open("abc").status().as_u16(), 400);
+}
+
+#[test]
+fn roles_supervisor_monitor_and_device_tokens() {
+    let office = Office::new();
+    add_user(&office, "lan", "2468", "officer");
+    add_user(&office, "hoa", "1357", "supervisor");
+    let board = add_device(&office, "board-hall", "board");
+    let kiosk = add_device(&office, "kiosk-door", "kiosk");
+    for s in ["TP", "TP", "TP", "DD"] {
+        assert!(
+            office
+                .run("kiosk", &["issue", "--service", s])
+                .status
+                .success()
+        );
+    }
+    let server = serve(&office);
+
+    // Signed out: nothing but sign-in.
+    let mut nobody = Client::new(&server);
+    assert_eq!(nobody.get("/monitor").0, 303);
+    for path in ["/api/monitor", "/api/state", "/api/events"] {
+        assert_eq!(nobody.get(path).0, 401, "{path}");
+    }
+    assert_eq!(
+        nobody.post("/api/tickets/1/cancel", json!({}), Some("x")).0,
+        401
+    );
+
+    // An officer: their own counter only, no monitor, no cancelling other tickets.
+    let mut lan = Client::new(&server);
+    assert_eq!(
+        lan.login("lan", "2468", 0),
+        400,
+        "an officer sits at a counter"
+    );
+    assert_eq!(lan.login("lan", "2468", 1), 303);
+    let before = event_count(&office);
+    let (s, v) = lan.act("call", json!({"counter": 2}), None);
+    assert_eq!(s, 403, "another counter: {v}");
+    assert!(v["error"].as_str().unwrap().contains("quầy 1"), "{v}");
+    assert_eq!(lan.get("/monitor").0, 403);
+    assert_eq!(lan.get("/api/monitor").0, 403);
+    assert_eq!(lan.get("/api/counter?counter=2").0, 403);
+    let (s, v) = lan.post("/api/tickets/4/cancel", json!({}), None);
+    assert_eq!(s, 403, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("giám sát"), "{v}");
+    assert_eq!(event_count(&office), before, "nothing changed");
+    assert_eq!(
+        lan.act("call", json!({"counter": 1}), None).1["ticket"]["number"],
+        "1001",
+        "naming one's own counter is fine"
+    );
+
+    // A supervisor: the monitor, any counter, cancel and transfer of any ticket.
+    let mut hoa = Client::new(&server);
+    assert_eq!(hoa.login("hoa", "1357", 0), 303);
+    assert!(
+        hoa.csrf.is_some(),
+        "the monitor page carries the CSRF token"
+    );
+    assert_eq!(
+        hoa.get("/console").0,
+        303,
+        "no counter: the console sends to the monitor"
+    );
+    let (s, page) = hoa.get("/monitor");
+    assert_eq!(s, 200);
+    for label in [
+        "Các quầy",
+        "Đang chờ theo lĩnh vực",
+        "Danh sách chờ",
+        "Hủy số",
+    ] {
+        assert!(page.contains(label), "the monitor shows {label:?}");
+    }
+    let (s, m) = hoa.get("/api/monitor");
+    assert_eq!(s, 200);
+    let m: Value = serde_json::from_str(&m).unwrap();
+    assert_eq!(m["counters"][0]["officer"], "lan");
+    assert_eq!(m["counters"][0]["ticket"]["number"], "1001");
+    assert_eq!(m["counters"][1]["officer"], Value::Null);
+    assert_eq!(m["services"][0]["service"], "TP");
+    assert_eq!(m["services"][0]["waiting"], 2);
+    assert!(m["services"][0]["longest_wait_s"].as_i64().unwrap() >= 0);
+    assert_eq!(m["services"][1]["waiting"], 1);
+    let waiting: Vec<&str> = m["waiting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(waiting, ["1002", "1003", "00001"]);
+    let dd_id = m["waiting"][2]["id"].as_i64().unwrap();
+    let tp_id = m["waiting"][1]["id"].as_i64().unwrap();
+
+    let before = event_count(&office);
+    assert_eq!(hoa.act("call", Value::Null, None).0, 400, "which counter?");
+    assert_eq!(
+        hoa.post(
+            &format!("/api/tickets/{tp_id}/cancel"),
+            json!({}),
+            Some("forged")
+        )
+        .0,
+        403
+    );
+    assert_eq!(hoa.post("/api/tickets/abc/cancel", json!({}), None).0, 400);
+    assert_eq!(hoa.post("/api/tickets/9999/cancel", json!({}), None).0, 404);
+    assert_eq!(
+        hoa.post(&format!("/api/tickets/{tp_id}/explode"), json!({}), None)
+            .0,
+        404
+    );
+    assert_eq!(
+        hoa.post(
+            &format!("/api/tickets/{dd_id}/transfer"),
+            json!({"to": "XX"}),
+            None
+        )
+        .0,
+        400
+    );
+    assert_eq!(event_count(&office), before, "nothing changed");
+    let (s, v) = hoa.post(
+        &format!("/api/tickets/{dd_id}/transfer"),
+        json!({"to": "TP"}),
+        None,
+    );
+    assert_eq!((s, v["ticket"]["service"].as_str()), (200, Some("TP")));
+    let (s, v) = hoa.post(&format!("/api/tickets/{tp_id}/cancel"), json!({}), None);
+    assert_eq!(
+        (s, v["ticket"]["status"].as_str()),
+        (200, Some("cancelled"))
+    );
+    assert_eq!(
+        hoa.post(&format!("/api/tickets/{tp_id}/cancel"), json!({}), None)
+            .0,
+        409,
+        "already cancelled"
+    );
+    let (s, v) = hoa.act("call", json!({"counter": 3}), None);
+    assert_eq!((s, v["ticket"]["counter"].as_u64()), (200, Some(3)));
+
+    // Devices: a board reads, a kiosk also issues; neither acts at a counter.
+    let (s, state) = device_request(&server, &board, "/api/state", None);
+    assert_eq!(s, 200);
+    assert_eq!(state["day_start_event_id"], 0);
+    assert_eq!(state["counters"][2]["ticket"]["counter"], 3);
+    assert_eq!(device_request(&server, "wrong", "/api/state", None).0, 401);
+    let issue =
+        |token: &str, body: Value| device_request(&server, token, "/api/tickets", Some(body));
+    assert_eq!(issue(&board, json!({"service": "TP"})).0, 403);
+    assert_eq!(
+        device_request(&server, &kiosk, "/api/counter/call", Some(json!({}))).0,
+        401
+    );
+    let before = event_count(&office);
+    assert_eq!(issue(&kiosk, json!({"service": "XX"})).0, 400);
+    assert_eq!(issue(&kiosk, json!({})).0, 400);
+    assert_eq!(issue(&kiosk, json!("TP")).0, 400);
+    assert_eq!(event_count(&office), before, "nothing changed");
+    let (s, v) = issue(&kiosk, json!({"service": "DD"}));
+    assert_eq!((s, v["ticket"]["number"].as_str()), (200, Some("00002")));
+    assert_eq!(v["printed"], false);
+
+    // Signing out with the page's form frees the counter.
+    let csrf = lan.csrf.clone().unwrap();
+    let r = lan
+        .agent
+        .post(&format!("{}/logout", lan.base))
+        .header("Cookie", &lan.cookie_header())
+        .send_form([("csrf", csrf.as_str())])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(lan.get("/api/counter").0, 401);
+    let mut other = Client::new(&server);
+    add_user(&office, "minh", "1111", "officer");
+    assert_eq!(
+        other.login("minh", "1111", 1),
+        303,
+        "counter 1 is free again"
+    );
 }
