@@ -1266,6 +1266,44 @@ name = "Người cao tuổi"
     }
 
     #[test]
+    fn devices() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA";
+        let c = parse(&format!(
+            "{GOOD}\n[[devices]]\nname = \"board-hall\"\ntoken_hash = \"{hash}\"\n\n[[devices]]\nname = \"kiosk-1\"\nrole = \"kiosk\"\ntoken_hash = \"{hash}\"\n"
+        ))
+        .unwrap();
+        let roles: Vec<_> = c
+            .devices
+            .iter()
+            .map(|d| (d.name.as_str(), d.role))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("board-hall", DeviceRole::Board),
+                ("kiosk-1", DeviceRole::Kiosk)
+            ]
+        );
+        check_err(
+            &format!("{GOOD}\n[[devices]]\nname = \"b\"\ntoken_hash = \"plain-token\"\n"),
+            30,
+            "counter device-token",
+        );
+        check_err(
+            &format!(
+                "{GOOD}\n[[devices]]\nname = \"b\"\nrole = \"printer\"\ntoken_hash = \"{hash}\"\n"
+            ),
+            30,
+            "`devices[0].role` = 'printer': use one of board, kiosk",
+        );
+        check_err(
+            &format!("{GOOD}\n[[devices]]\nname = \"Board 1\"\ntoken_hash = \"{hash}\"\n"),
+            29,
+            "devices[0].name",
+        );
+    }
+
+    #[test]
     fn printer_options() {
         let text = format!(
             "{GOOD}\n[printer]\nport = \"/dev/ttyS0\"\nqr = \"raster\"\nflow_control = \"hardware\"\nfooter = \"Xin cảm ơn\"\nwhen_not_ready = \"show\"\n"
