@@ -26,6 +26,71 @@ pub struct Call {
     pub at: DateTime<Utc>,
     /// A recall of a number already called.
     pub recall: bool,
+    /// Made before the board caught up (while it was off or cut off): shown, not announced.
+    pub replayed: bool,
+}
+
+/// What the board needs of the queue state, from the database or from a server's `/api/state`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Waiting tickets per service code.
+    pub waiting: Vec<(String, u32)>,
+    /// Each counter's current ticket: (number, service code).
+    pub current: Vec<(u32, Option<(String, String)>)>,
+    /// Paused counters.
+    pub paused: Vec<u32>,
+    /// The newest event the snapshot includes.
+    pub last_event_id: i64,
+}
+
+impl Snapshot {
+    /// From the store's queue state.
+    pub fn of(s: &QueueState) -> Snapshot {
+        Snapshot {
+            waiting: s.waiting.clone(),
+            current: s
+                .counters
+                .iter()
+                .map(|(n, t)| {
+                    (
+                        *n,
+                        t.as_ref().map(|t| (t.number.clone(), t.service.clone())),
+                    )
+                })
+                .collect(),
+            paused: s.paused.clone(),
+            last_event_id: s.last_event_id,
+        }
+    }
+
+    /// From the JSON of `motcua::json::state` (a server's `/api/state`); `None` if malformed.
+    pub fn from_json(v: &serde_json::Value) -> Option<Snapshot> {
+        let num = |v: &serde_json::Value| v.as_u64().and_then(|n| u32::try_from(n).ok());
+        let mut s = Snapshot {
+            last_event_id: v["last_event_id"].as_i64()?,
+            ..Snapshot::default()
+        };
+        for w in v["waiting"].as_array()? {
+            s.waiting
+                .push((w["service"].as_str()?.to_string(), num(&w["waiting"])?));
+        }
+        for c in v["counters"].as_array()? {
+            let n = num(&c["counter"])?;
+            if c["paused"].as_bool()? {
+                s.paused.push(n);
+            }
+            let t = &c["ticket"];
+            let current = match t {
+                serde_json::Value::Null => None,
+                t => Some((
+                    t["number"].as_str()?.to_string(),
+                    t["service"].as_str()?.to_string(),
+                )),
+            };
+            s.current.push((n, current));
+        }
+        Some(s)
+    }
 }
 
 /// One counter's row.
@@ -100,6 +165,7 @@ impl Board {
             service: e.service.clone(),
             at: e.at,
             recall,
+            replayed: false,
         };
         self.history.push_front(call.clone());
         self.history.truncate(HISTORY);
@@ -107,28 +173,22 @@ impl Board {
     }
 
     /// Takes waiting counts, current numbers and paused flags from a queue snapshot.
-    pub fn set_state(&mut self, s: &QueueState, cfg: &Config) {
+    pub fn set_state(&mut self, s: &Snapshot, cfg: &Config) {
+        let service_name =
+            |code: &String| cfg.service(code).map_or(code.clone(), |s| s.name.clone());
         self.waiting = s
             .waiting
             .iter()
-            .map(|(code, n)| {
-                let name = cfg.service(code).map_or(code.clone(), |s| s.name.clone());
-                (name, *n)
-            })
+            .map(|(code, n)| (service_name(code), *n))
             .collect();
         for row in &mut self.counters {
             row.paused = s.paused.contains(&row.number);
             row.current = s
-                .counters
+                .current
                 .iter()
                 .find(|(n, _)| *n == row.number)
                 .and_then(|(_, t)| t.as_ref())
-                .map(|t| {
-                    let name = cfg
-                        .service(&t.service)
-                        .map_or(t.service.clone(), |s| s.name.clone());
-                    (t.number.clone(), name)
-                });
+                .map(|(number, service)| (number.clone(), service_name(service)));
         }
     }
 

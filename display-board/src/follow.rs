@@ -1,67 +1,146 @@
-//! Follows the shared SQLite queue: polls `PRAGMA data_version` and applies new events from the
-//! event table to the [`Board`]. On start it replays the day's events silently, so calls made
-//! while the board was off are shown but not announced again.
+//! Feeds the [`Board`] with the queue's events, from either source:
+//! - the shared SQLite file: polls `PRAGMA data_version` and reads new rows of the event table;
+//! - a `counter serve` on the LAN (`--server URL`): follows `/api/events` ([`crate::remote`]),
+//!   reconnecting and resuming from the last event id after a network cut.
+//!
+//! On start the current service day's events are replayed silently, so calls made while the
+//! board was off are shown but not announced again.
+
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 use chrono::{DateTime, Utc};
 use motcua::{Config, Store};
 
-use crate::board::{Board, Call};
+use crate::board::{Board, Call, Snapshot};
+use crate::remote::{self, Msg};
 
 /// Events read per query while catching up.
 const BATCH: u32 = 1000;
 
-/// The board fed from the database.
+enum Source {
+    Local {
+        store: Box<Store>,
+        version: Option<i64>,
+    },
+    Remote(Receiver<Msg>),
+}
+
+/// The board fed from the database or a server.
 pub struct Follower {
-    store: Store,
+    source: Source,
     cfg: Config,
     /// The board as of the last poll.
     pub board: Board,
-    version: Option<i64>,
     /// Increases every time the board's content may have changed.
     pub revision: u64,
 }
 
 impl Follower {
-    /// Opens the database and catches up silently with everything already in it.
+    /// Opens the database and catches up silently with today's events already in it.
     pub fn open(cfg: &Config, now: DateTime<Utc>) -> motcua::Result<(Follower, Vec<Call>)> {
+        let store = Store::open(cfg)?;
+        let mut board = Board::new(cfg);
+        board.last_event_id = store.day_start_event_id(now)?;
         let mut f = Follower {
-            store: Store::open(cfg)?,
+            source: Source::Local {
+                store: Box::new(store),
+                version: None,
+            },
             cfg: cfg.clone(),
-            board: Board::new(cfg),
-            version: None,
+            board,
             revision: 0,
         };
-        let replayed = f.read_events(now)?;
+        let mut replayed = f.read_local(now)?;
+        for c in &mut replayed {
+            c.replayed = true;
+        }
         Ok((f, replayed))
     }
 
-    fn read_events(&mut self, now: DateTime<Utc>) -> motcua::Result<Vec<Call>> {
+    /// Follows the server at `url` (its `/api/state` and `/api/events`) with a device token.
+    /// Returns at once; the connection is made, and re-made after a cut, in the background.
+    pub fn connect(cfg: &Config, url: &str, token: &str) -> Follower {
+        Follower {
+            source: Source::Remote(remote::start(url, token)),
+            cfg: cfg.clone(),
+            board: Board::new(cfg),
+            revision: 0,
+        }
+    }
+
+    fn read_local(&mut self, now: DateTime<Utc>) -> motcua::Result<Vec<Call>> {
+        let Source::Local { store, version } = &mut self.source else {
+            return Ok(Vec::new());
+        };
         // The version first: a commit landing between the two reads is seen again next poll.
-        self.version = Some(self.store.data_version()?);
-        let today = self.store.business_date(now);
+        *version = Some(store.data_version()?);
+        let today = store.business_date(now);
         let mut calls = Vec::new();
         loop {
-            let events = self.store.events_after(self.board.last_event_id, BATCH)?;
+            let events = store.events_after(self.board.last_event_id, BATCH)?;
             if events.is_empty() {
                 break;
             }
             for e in &events {
-                if let Some(c) = self.board.apply(e, today, &self.cfg) {
-                    calls.push(c);
-                }
+                calls.extend(self.board.apply(e, today, &self.cfg));
             }
         }
-        let state = self.store.state(now)?;
-        self.board.set_state(&state, &self.cfg);
+        let state = store.state(now)?;
+        self.board.set_state(&Snapshot::of(&state), &self.cfg);
         self.revision += 1;
         Ok(calls)
     }
 
-    /// New calls since the last poll, oldest first; `None` when nothing was committed since.
+    /// Calls since the last poll, oldest first (those marked `replayed` are shown but not
+    /// announced); `None` when nothing changed.
     pub fn poll(&mut self, now: DateTime<Utc>) -> motcua::Result<Option<Vec<Call>>> {
-        if self.version == Some(self.store.data_version()?) {
-            return Ok(None);
+        match &mut self.source {
+            Source::Local { store, version } => {
+                if *version == Some(store.data_version()?) {
+                    return Ok(None);
+                }
+                self.read_local(now).map(Some)
+            }
+            Source::Remote(rx) => {
+                let today = motcua::queue::business_date(
+                    now,
+                    self.cfg.office.timezone,
+                    self.cfg.office.reset_at,
+                );
+                let mut calls = Vec::new();
+                let mut changed = false;
+                loop {
+                    match rx.try_recv() {
+                        Ok(Msg::State(s)) => {
+                            self.board.set_state(&s, &self.cfg);
+                            changed = true;
+                        }
+                        Ok(Msg::Event { event, replayed }) => {
+                            // Each event once, even if a reconnection sends it again.
+                            if event.id <= self.board.last_event_id {
+                                continue;
+                            }
+                            if let Some(mut c) = self.board.apply(&event, today, &self.cfg) {
+                                c.replayed = replayed;
+                                calls.push(c);
+                            }
+                            changed = true;
+                        }
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            return Err(motcua::Error::Io {
+                                context: "the connection to the server stopped".into(),
+                                source: std::io::Error::other("connection thread ended"),
+                            });
+                        }
+                    }
+                }
+                if !changed {
+                    return Ok(None);
+                }
+                self.revision += 1;
+                Ok(Some(calls))
+            }
         }
-        self.read_events(now).map(Some)
     }
 }

@@ -4,6 +4,7 @@ pub mod board;
 pub mod follow;
 pub mod frame;
 pub mod present;
+pub mod remote;
 pub mod scene;
 pub mod voice;
 

@@ -33,6 +33,13 @@ struct Cli {
     /// Do not speak (no chime, no voice).
     #[arg(long)]
     mute: bool,
+    /// Follow `counter serve` at this address (e.g. http://192.168.1.10:8080) instead of opening
+    /// the database; the device token comes from --token-file or $MOTCUA_DEVICE_TOKEN.
+    #[arg(long, global = true, value_name = "URL")]
+    server: Option<String>,
+    /// File holding this board's API token (made with `counter device-token`).
+    #[arg(long, global = true, value_name = "PATH")]
+    token_file: Option<PathBuf>,
     /// Without a subcommand: run the board.
     #[command(subcommand)]
     command: Option<Command>,
@@ -100,8 +107,68 @@ fn announcer(cfg: &Config, mute: bool) -> anyhow::Result<Announcer> {
     Ok(Announcer::start(bank, sink))
 }
 
+/// Where the board's events come from: the server given with --server, else the database.
+enum Feed {
+    Database,
+    Server { url: String, token: String },
+}
+
+impl Feed {
+    fn of(cli: &Cli) -> anyhow::Result<Feed> {
+        let Some(url) = &cli.server else {
+            return Ok(Feed::Database);
+        };
+        let url = url.trim().trim_end_matches('/').to_string();
+        if !(url.starts_with("http://") && url.len() > "http://".len()) {
+            return Err(UsageError(format!(
+                "--server '{url}': use the address of counter serve, e.g. http://192.168.1.10:8080"
+            ))
+            .into());
+        }
+        let token = match &cli.token_file {
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|e| UsageError(format!("--token-file {}: {e}", p.display())))?,
+            None => std::env::var("MOTCUA_DEVICE_TOKEN").map_err(|_| {
+                UsageError(
+                    "--server needs this board's token: --token-file PATH or MOTCUA_DEVICE_TOKEN \
+                     (make one with `counter device-token`)"
+                        .into(),
+                )
+            })?,
+        };
+        let token = token.trim().to_string();
+        if token.is_empty() {
+            return Err(UsageError("the board's device token is empty".into()).into());
+        }
+        Ok(Feed::Server { url, token })
+    }
+
+    /// The follower, and the calls it replayed while catching up (database only; a server's
+    /// replayed calls come through `poll`, marked).
+    fn open(&self, cfg: &Config) -> anyhow::Result<(Follower, Vec<display_board::board::Call>)> {
+        match self {
+            Feed::Database => {
+                Follower::open(cfg, Utc::now()).context("cannot open the queue database")
+            }
+            Feed::Server { url, token } => Ok((Follower::connect(cfg, url, token), Vec::new())),
+        }
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = Config::load(cli.config.as_deref())?;
+    let feed = Feed::of(&cli)?;
+    if matches!(feed, Feed::Server { .. })
+        && matches!(
+            cli.command,
+            Some(Command::Snapshot { .. } | Command::State { .. })
+        )
+    {
+        return Err(UsageError(
+            "--server works with the board itself and `follow`; snapshot and state read the database".into(),
+        )
+        .into());
+    }
     match cli.command {
         Some(Command::Announce {
             number,
@@ -133,7 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write {}", out.display()))?;
             Ok(())
         }
-        Some(Command::Follow) => follow(&cfg, cli.mute),
+        Some(Command::Follow) => follow(&cfg, &feed, cli.mute),
         Some(Command::State { json }) => {
             let store = Store::open(&cfg).context("cannot open the queue database")?;
             let state = store.state(Utc::now())?;
@@ -156,20 +223,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         None => match cli.fbdev {
-            Some(dev) => run_fbdev(&cfg, &dev, cli.mute),
-            None => run_window(&cfg, cli.windowed, cli.mute),
+            Some(dev) => run_fbdev(&cfg, &feed, &dev, cli.mute),
+            None => run_window(&cfg, &feed, cli.windowed, cli.mute),
         },
     }
 }
 
-fn print_call(c: &display_board::board::Call, replayed: bool) -> anyhow::Result<()> {
+fn print_call(c: &display_board::board::Call) -> anyhow::Result<()> {
     let line = serde_json::json!({
         "event_id": c.event_id,
         "number": c.number,
         "counter": c.counter,
         "service": c.service,
         "recall": c.recall,
-        "replayed": replayed,
+        "replayed": c.replayed,
     });
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}")?;
@@ -177,36 +244,40 @@ fn print_call(c: &display_board::board::Call, replayed: bool) -> anyhow::Result<
     Ok(())
 }
 
-fn follow(cfg: &Config, mute: bool) -> anyhow::Result<()> {
+/// Announces the calls that are not replays.
+fn announce(voice: &Announcer, calls: &[display_board::board::Call]) {
+    for c in calls.iter().filter(|c| !c.replayed) {
+        voice.announce(&c.number, c.counter);
+    }
+}
+
+fn follow(cfg: &Config, feed: &Feed, mute: bool) -> anyhow::Result<()> {
     let voice = announcer(cfg, mute)?;
-    let (mut f, replayed) =
-        Follower::open(cfg, Utc::now()).context("cannot open the queue database")?;
+    let (mut f, replayed) = feed.open(cfg)?;
     for c in &replayed {
-        print_call(c, true)?;
+        print_call(c)?;
     }
     loop {
         if let Some(calls) = f.poll(Utc::now())? {
             for c in &calls {
-                print_call(c, false)?;
-                voice.announce(&c.number, c.counter);
+                print_call(c)?;
             }
+            announce(&voice, &calls);
         }
         std::thread::sleep(POLL);
     }
 }
 
-fn run_fbdev(cfg: &Config, dev: &std::path::Path, mute: bool) -> anyhow::Result<()> {
+fn run_fbdev(cfg: &Config, feed: &Feed, dev: &std::path::Path, mute: bool) -> anyhow::Result<()> {
     let mut fb = display_board::present::FbDev::open(dev)
         .with_context(|| format!("cannot use {}", dev.display()))?;
     let voice = announcer(cfg, mute)?;
-    let (mut f, _) = Follower::open(cfg, Utc::now()).context("cannot open the queue database")?;
+    let (mut f, _) = feed.open(cfg)?;
     let mut shown = None;
     loop {
         let now = Utc::now();
         if let Some(calls) = f.poll(now)? {
-            for c in &calls {
-                voice.announce(&c.number, c.counter);
-            }
+            announce(&voice, &calls);
         }
         // Redraw only when something visible changed (content, clock, blink, scrolling notice).
         let key = display_board::frame_key(&f.board, f.revision, cfg, now, fb.size());
@@ -218,12 +289,11 @@ fn run_fbdev(cfg: &Config, dev: &std::path::Path, mute: bool) -> anyhow::Result<
     }
 }
 
-fn run_window(cfg: &Config, windowed: bool, mute: bool) -> anyhow::Result<()> {
+fn run_window(cfg: &Config, feed: &Feed, windowed: bool, mute: bool) -> anyhow::Result<()> {
     use display_board::present::{BoardWindow, to_image};
     use slint::ComponentHandle;
     let voice = announcer(cfg, mute)?;
-    let (follower, _) =
-        Follower::open(cfg, Utc::now()).context("cannot open the queue database")?;
+    let (follower, _) = feed.open(cfg)?;
     let window = BoardWindow::new()?;
     let size = cfg.board.size;
     window
@@ -247,11 +317,7 @@ fn run_window(cfg: &Config, windowed: bool, mute: bool) -> anyhow::Result<()> {
         let now = Utc::now();
         let mut f = follower.borrow_mut();
         match f.poll(now) {
-            Ok(Some(calls)) => {
-                for c in &calls {
-                    voice.announce(&c.number, c.counter);
-                }
-            }
+            Ok(Some(calls)) => announce(&voice, &calls),
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "cannot read the queue"),
         }

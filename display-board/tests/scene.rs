@@ -77,6 +77,7 @@ fn call(id: i64, number: &str, counter: u32, service: &str, at: DateTime<Utc>) -
         service: service.into(),
         at,
         recall: false,
+        replayed: false,
     }
 }
 
@@ -229,4 +230,32 @@ fn fresh_call_blinks_then_settles() {
         (1280, 720),
     );
     assert_eq!(a, z);
+}
+
+/// A board following a server reads the same snapshot from `/api/state`'s JSON as a board
+/// reading the database.
+#[test]
+fn snapshot_from_the_server_json_matches_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    // `x.db` is relative to the config's folder: the temporary one.
+    let c = Config::parse(CONFIG, &dir.path().join("motcua.toml")).unwrap();
+    let mut store = motcua::Store::open(&c).unwrap();
+    let now = Utc::now();
+    let first = c.services[0].code.clone();
+    for _ in 0..3 {
+        store.issue(&first, None, now).unwrap();
+    }
+    store.call_next(c.counters[0].number, now).unwrap();
+    store.set_paused(c.counters[1].number, true).unwrap();
+    let state = store.state(now).unwrap();
+    let from_db = display_board::board::Snapshot::of(&state);
+    let from_json =
+        display_board::board::Snapshot::from_json(&motcua::json::state(&state, &c)).unwrap();
+    assert_eq!(from_json, from_db);
+    assert!(from_db.current[0].1.is_some() && from_db.paused == [c.counters[1].number]);
+    assert_eq!(from_db.waiting[0].1, 2);
+    assert_eq!(
+        display_board::board::Snapshot::from_json(&serde_json::json!({"waiting": []})),
+        None
+    );
 }

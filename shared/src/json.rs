@@ -59,6 +59,25 @@ pub fn event(e: &Event, cfg: &Config) -> Value {
     v
 }
 
+/// An event read back from its JSON form ([`event`]), e.g. by a board following a server's
+/// `/api/events`. `None` when a field is missing or malformed.
+pub fn event_from(v: &Value) -> Option<Event> {
+    Some(Event {
+        id: v["id"].as_i64()?,
+        at: DateTime::parse_from_rfc3339(v["at"].as_str()?)
+            .ok()?
+            .with_timezone(&Utc),
+        kind: serde_json::from_value(v.clone()).ok()?,
+        ticket_id: v["ticket_id"].as_i64()?,
+        number: v["number"].as_str()?.to_string(),
+        service: v["service"].as_str()?.to_string(),
+        counter: match &v["counter"] {
+            Value::Null => None,
+            c => Some(u32::try_from(c.as_u64()?).ok()?),
+        },
+    })
+}
+
 /// The queue state.
 pub fn state(s: &QueueState, cfg: &Config) -> Value {
     json!({
@@ -71,4 +90,48 @@ pub fn state(s: &QueueState, cfg: &Config) -> Value {
             "ticket": t.as_ref().map(|t| ticket(t, cfg)),
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::EventKind;
+
+    #[test]
+    fn events_read_back_from_json() {
+        let cfg = crate::config::Config::parse(
+            "[office]\nname = \"X\"\ndatabase = \"x.db\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\
+             [[services]]\ncode = \"TP\"\nname = \"Tư pháp\"\n\
+             [[counters]]\nnumber = 3\nname = \"Quầy 3\"\nservices = [\"TP\"]\n",
+            std::path::Path::new("motcua.toml"),
+        )
+        .unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-24T08:30:05+07:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        for (kind, counter) in [
+            (EventKind::Called, Some(3)),
+            (EventKind::Issued, None),
+            (EventKind::Transferred { from: "DD".into() }, Some(3)),
+        ] {
+            let e = Event {
+                id: 42,
+                at,
+                kind,
+                ticket_id: 7,
+                number: "1005".into(),
+                service: "TP".into(),
+                counter,
+            };
+            assert_eq!(event_from(&event(&e, &cfg)), Some(e));
+        }
+        assert_eq!(event_from(&json!({"id": 1, "kind": "called"})), None);
+        assert_eq!(
+            event_from(
+                &json!({"id": 1, "kind": "exploded", "at": "2026-11-24T08:30:05+07:00",
+                "ticket_id": 1, "number": "1", "service": "TP", "counter": null})
+            ),
+            None
+        );
+    }
 }

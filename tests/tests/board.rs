@@ -6,6 +6,7 @@ use std::process::{Child, ChildStdout, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use motcua_e2e::console::{add_device, serve_on};
 use motcua_e2e::{Office, json};
 
 struct Board {
@@ -15,9 +16,21 @@ struct Board {
 
 impl Board {
     fn start(office: &Office) -> Board {
-        let mut child = office
-            .command("display-board")
-            .args(["--mute", "follow"])
+        Board::spawn(office.command("display-board").args(["--mute", "follow"]))
+    }
+
+    /// A board on the LAN following `counter serve` at `url` with a device token.
+    fn start_remote(office: &Office, url: &str, token: &str) -> Board {
+        Board::spawn(
+            office
+                .command("display-board")
+                .args(["--mute", "--server", url, "follow"])
+                .env("MOTCUA_DEVICE_TOKEN", token),
+        )
+    }
+
+    fn spawn(command: &mut std::process::Command) -> Board {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -144,4 +157,65 @@ fn calls_appear_in_order_and_calls_made_while_stopped_are_replayed_silently() {
     // And it follows live again.
     let after = call(&office, 1);
     assert_eq!(numbers(&board.next(1)), [after]);
+}
+
+#[test]
+fn a_board_on_the_lan_follows_the_server_across_its_restart() {
+    let office = Office::new();
+    let token = add_device(&office, "board-hall", "board");
+    for _ in 0..10 {
+        issue(&office, "TP");
+    }
+    let before = call(&office, 1);
+    // A fixed address, so the restarted server is where the board looks for it.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let server = serve_on(&office, &addr);
+    let board = Board::start_remote(&office, &server.base, &token);
+    let first = board.next(1);
+    assert_eq!(numbers(&first), [before]);
+    assert_eq!(first[0]["replayed"], true, "made before the board started");
+
+    let live = [call(&office, 1), call(&office, 3)];
+    let shown = board.next(2);
+    assert_eq!(numbers(&shown), live);
+    assert!(shown.iter().all(|c| c["replayed"] == false));
+
+    // The server goes away; the office goes on calling (the CLI writes the database).
+    drop(server);
+    let offline = [call(&office, 3), call(&office, 1)];
+    let server = serve_on(&office, &addr);
+    let missed = board.next(2);
+    assert_eq!(
+        numbers(&missed),
+        offline,
+        "missed calls arrive after the restart"
+    );
+    assert!(
+        missed.iter().all(|c| c["replayed"] == false),
+        "calls missed for a few seconds are still announced"
+    );
+    let after = call(&office, 1);
+    let again = board.next(1);
+    assert_eq!(numbers(&again), [after]);
+
+    let ids: Vec<i64> = first
+        .iter()
+        .chain(&shown)
+        .chain(&missed)
+        .chain(&again)
+        .map(|c| c["event_id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in order, none twice: {ids:?}"
+    );
+    assert!(
+        board.lines.try_recv().is_err(),
+        "nothing else was shown (no call twice)"
+    );
+    drop(server);
 }

@@ -1,0 +1,191 @@
+//! A board on the LAN following `counter serve` instead of the SQLite file: reads `/api/state`,
+//! then follows `/api/events` (server-sent events) from the last event id it saw. After a
+//! network cut or a server restart it reconnects and resumes with `Last-Event-ID`, so nothing
+//! is missed and nothing is applied twice.
+
+use std::io::{BufRead, BufReader};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
+
+use motcua::store::Event;
+use serde_json::Value;
+
+use crate::board::Snapshot;
+
+/// Wait before reconnecting after a failure (doubling up to [`MAX_BACKOFF`]).
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// No byte for this long (the server sends a keep-alive every 5 s) means the link is dead.
+const READ_TIMEOUT: Duration = Duration::from_secs(15);
+/// Calls missed during a cut are still announced when at most this old; older ones are shown.
+const STILL_WORTH_ANNOUNCING: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// What the connection thread hands to the board.
+#[derive(Debug)]
+pub enum Msg {
+    /// A fresh queue snapshot.
+    State(Snapshot),
+    /// An event, in id order.
+    Event {
+        /// The event.
+        event: Event,
+        /// Show, do not announce: it was in the log when the board first connected, or it was
+        /// missed during a cut and is too old to call out now.
+        replayed: bool,
+    },
+}
+
+/// Starts the connection thread for the server at `url` with a device `token`.
+pub fn start(url: &str, token: &str) -> Receiver<Msg> {
+    let (tx, rx) = channel();
+    let url = url.trim_end_matches('/').to_string();
+    let token = token.to_string();
+    std::thread::Builder::new()
+        .name("board-server".into())
+        .spawn(move || follow(&url, &token, &tx))
+        .expect("start the server connection thread");
+    rx
+}
+
+/// Why a connection ended.
+enum End {
+    /// The board is gone: stop.
+    Closed,
+    /// Try again after a pause.
+    Retry(String),
+}
+
+fn follow(url: &str, token: &str, tx: &Sender<Msg>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(5)))
+        .timeout_recv_body(None)
+        .build()
+        .into();
+    let mut last: Option<i64> = None;
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        match session(&agent, url, token, &mut last, tx, &mut backoff) {
+            End::Closed => return,
+            End::Retry(why) => {
+                tracing::warn!(server = url, "{why}; reconnecting in {backoff:?}");
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+fn get_state(agent: &ureq::Agent, url: &str, auth: &str) -> Result<(Snapshot, i64), String> {
+    let mut r = agent
+        .get(&format!("{url}/api/state"))
+        .header("Authorization", auth)
+        .call()
+        .map_err(|e| format!("cannot read {url}/api/state: {e}"))?;
+    let v: Value = r
+        .body_mut()
+        .read_json()
+        .map_err(|e| format!("unreadable /api/state: {e}"))?;
+    let snap = Snapshot::from_json(&v).ok_or("unexpected /api/state")?;
+    let day_start = v["day_start_event_id"].as_i64().unwrap_or(0);
+    Ok((snap, day_start))
+}
+
+/// One connection: a snapshot, then the event stream until it ends.
+fn session(
+    agent: &ureq::Agent,
+    url: &str,
+    token: &str,
+    last: &mut Option<i64>,
+    tx: &Sender<Msg>,
+    backoff: &mut Duration,
+) -> End {
+    let auth = format!("Bearer {token}");
+    let (snap, day_start) = match get_state(agent, url, &auth) {
+        Ok(s) => s,
+        Err(e) => return End::Retry(e),
+    };
+    // Events up to the snapshot happened before this connection.
+    let caught_up_at = snap.last_event_id;
+    let first = last.is_none();
+    if tx.send(Msg::State(snap)).is_err() {
+        return End::Closed;
+    }
+    let from = last.unwrap_or(day_start);
+    let mut r = match agent
+        .get(&format!("{url}/api/events"))
+        .header("Authorization", &auth)
+        .header("Last-Event-ID", &from.to_string())
+        .config()
+        .timeout_recv_body(Some(READ_TIMEOUT))
+        .build()
+        .call()
+    {
+        Ok(r) => r,
+        Err(e) => return End::Retry(format!("cannot follow {url}/api/events: {e}")),
+    };
+    tracing::info!(server = url, from, "following the server's events");
+    *backoff = FIRST_BACKOFF;
+    let mut reader = BufReader::new(r.body_mut().as_reader());
+    let (mut id, mut data) = (None::<i64>, String::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => return End::Retry("the server closed the event stream".into()),
+            Ok(_) => {}
+            Err(e) => return End::Retry(format!("event stream: {e}")),
+        }
+        let l = line.trim_end_matches(['\r', '\n']);
+        if let Some(v) = l.strip_prefix("id:") {
+            id = v.trim().parse().ok();
+        } else if let Some(v) = l.strip_prefix("data:") {
+            data.push_str(v.trim_start());
+        } else if l.is_empty() && !data.is_empty() {
+            let v: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            data.clear();
+            let msg = match id.take() {
+                // A logged event.
+                Some(n) => match motcua::json::event_from(&v) {
+                    Some(event) => {
+                        *last = Some(n);
+                        let old = chrono::Utc::now() - event.at > STILL_WORTH_ANNOUNCING;
+                        Msg::Event {
+                            replayed: n <= caught_up_at && (first || old),
+                            event,
+                        }
+                    }
+                    None => {
+                        tracing::warn!(id = n, "skipping an event the board cannot read");
+                        continue;
+                    }
+                },
+                // "Something changed" without an event (e.g. a counter paused).
+                None => match get_state(agent, url, &auth) {
+                    Ok((s, _)) => Msg::State(s),
+                    Err(e) => return End::Retry(e),
+                },
+            };
+            let live = matches!(
+                &msg,
+                Msg::Event {
+                    replayed: false,
+                    ..
+                }
+            );
+            if tx.send(msg).is_err() {
+                return End::Closed;
+            }
+            // Waiting counts and current numbers follow each live event.
+            if live {
+                match get_state(agent, url, &auth) {
+                    Ok((s, _)) => {
+                        if tx.send(Msg::State(s)).is_err() {
+                            return End::Closed;
+                        }
+                    }
+                    Err(e) => return End::Retry(e),
+                }
+            }
+        }
+    }
+}
