@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests use.
-DEB_PACKAGES=(pkg-config libasound2-dev libfontconfig-dev fonts-dejavu-core tesseract-ocr tesseract-ocr-vie xvfb xdotool)
+# chromium + chromium-driver: the staff console test in a real headless browser.
+DEB_PACKAGES=(pkg-config libasound2-dev libfontconfig-dev fonts-dejavu-core tesseract-ocr tesseract-ocr-vie xvfb xdotool chromium chromium-driver)
 
 # The demo also takes screenshots of its windows when there is no display.
 if [ "${1:-}" = "--demo" ]; then
