@@ -61,6 +61,26 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         calls: u32,
     },
+    /// The staff console server (`counter serve`, the release binary beside this one): action
+    /// request latency with OFFICERS signed in and acting at once, SSE delivery to CLIENTS
+    /// streams, and the server's memory.
+    Console {
+        /// Officers acting at once, one counter each.
+        #[arg(long, default_value_t = 20)]
+        officers: u32,
+        /// Actions per officer (call and finish alternately).
+        #[arg(long, default_value_t = 100)]
+        actions: u32,
+        /// SSE clients following /api/events.
+        #[arg(long, default_value_t = 100)]
+        clients: u32,
+        /// Calls timed from request to delivery on every SSE client.
+        #[arg(long, default_value_t = 50)]
+        calls: u32,
+        /// Mean pause of an officer between actions in ms (uniform 0..2×); 0 = back to back.
+        #[arg(long, default_value_t = 0)]
+        think_ms: u64,
+    },
     /// Loop: issue a ticket, then call one at the counter; print one JSON line per committed step.
     Worker {
         /// The office config.
@@ -148,6 +168,13 @@ fn main() -> anyhow::Result<()> {
         Cmd::Print { port, count } => print_bench(port, count),
         Cmd::Kiosk { count } => kiosk_bench(count),
         Cmd::Board { calls } => board_bench(calls),
+        Cmd::Console {
+            officers,
+            actions,
+            clients,
+            calls,
+            think_ms,
+        } => console_bench(officers, actions, clients, calls, think_ms),
     }
 }
 
@@ -421,11 +448,16 @@ fn print_bench(port: Option<String>, count: u32) -> anyhow::Result<()> {
 
 /// Resident memory of this process in MiB (Linux /proc).
 fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    proc_mib("self", "VmRSS:")
+}
+
+/// A memory figure (e.g. `VmRSS:`, `VmHWM:`) of process `pid` in MiB.
+fn proc_mib(pid: &str, key: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
@@ -584,4 +616,266 @@ fn fastrand_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     60 + u64::from(nanos % 100)
+}
+
+/// A signed-in HTTP session with `counter serve` (cookie and CSRF token).
+struct Officer {
+    agent: ureq::Agent,
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+impl Officer {
+    fn sign_in(base: &str, login: &str, pin: &str, counter: u32) -> anyhow::Result<Officer> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut r = agent.get(&format!("{base}/login")).call()?;
+        let form_cookie = set_cookie(&r).context("login cookie")?;
+        let page = r.body_mut().read_to_string()?;
+        let csrf = between(&page, "name=\"csrf\" value=\"", "\"").context("login csrf")?;
+        let r = agent
+            .post(&format!("{base}/login"))
+            .header("Cookie", &form_cookie)
+            .send_form([
+                ("login", login),
+                ("pin", pin),
+                ("counter", &counter.to_string()),
+                ("csrf", &csrf),
+            ])?;
+        if r.status().as_u16() != 303 {
+            bail!("sign-in of {login} refused: {}", r.status());
+        }
+        let cookie = set_cookie(&r).context("session cookie")?;
+        let home = r.headers()["location"].to_str()?.to_string();
+        let page = agent
+            .get(&format!("{base}{home}"))
+            .header("Cookie", &cookie)
+            .call()?
+            .body_mut()
+            .read_to_string()?;
+        let csrf = between(&page, "name=\"csrf\" content=\"", "\"").context("page csrf")?;
+        Ok(Officer {
+            agent,
+            base: base.to_string(),
+            cookie,
+            csrf,
+        })
+    }
+
+    /// POSTs a counter action; the time it took in ms.
+    fn act(&self, action: &str) -> anyhow::Result<f64> {
+        let t0 = Instant::now();
+        let r = self
+            .agent
+            .post(&format!("{}/api/counter/{action}", self.base))
+            .header("Cookie", &self.cookie)
+            .header("X-CSRF-Token", &self.csrf)
+            .send_json(serde_json::json!({}))?;
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        if !r.status().is_success() {
+            bail!("{action}: {}", r.status());
+        }
+        Ok(ms)
+    }
+}
+
+fn set_cookie(r: &ureq::http::Response<ureq::Body>) -> Option<String> {
+    let v = r.headers().get("set-cookie")?.to_str().ok()?;
+    Some(v.split(';').next()?.to_string())
+}
+
+fn between(text: &str, start: &str, end: &str) -> Option<String> {
+    let rest = text.split_once(start)?.1;
+    Some(rest.split_once(end)?.0.to_string())
+}
+
+fn console_bench(
+    officers: u32,
+    actions: u32,
+    clients: u32,
+    calls: u32,
+    think_ms: u64,
+) -> anyhow::Result<()> {
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Barrier, mpsc};
+
+    let server_bin = std::env::current_exe()?.with_file_name("counter");
+    if !server_bin.exists() {
+        bail!(
+            "{} is missing: cargo build --release -p counter -p motcua-bench",
+            server_bin.display()
+        );
+    }
+    let dir = tempfile_dir();
+    std::fs::create_dir_all(&dir)?;
+    let mut config = String::from(
+        "[office]\nname = \"Benchmark\"\ndatabase = \"console.db\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\n\
+         [[services]]\ncode = \"TP\"\nname = \"Tư pháp - Hộ tịch\"\ndigits = 6\n",
+    );
+    for n in 1..=officers {
+        config.push_str(&format!(
+            "\n[[counters]]\nnumber = {n}\nname = \"Quầy {n}\"\nservices = [\"TP\"]\n"
+        ));
+    }
+    let cfg_path = dir.join("console.toml");
+    std::fs::write(&cfg_path, config)?;
+    let cfg = Config::load(Some(&cfg_path))?;
+    let mut store = Store::open(&cfg)?;
+    let hash = motcua::secret::hash_password("2468").map_err(anyhow::Error::msg)?;
+    for n in 1..=officers {
+        store.add_officer(&format!("o{n}"), &hash, "officer", Utc::now())?;
+    }
+    store.add_officer("sup", &hash, "supervisor", Utc::now())?;
+    // Enough citizens that every call finds one.
+    for _ in 0..(officers * actions / 2 + calls + 10) {
+        store.issue("TP", None, Utc::now())?;
+    }
+    drop(store);
+
+    let mut server = Command::new(&server_bin)
+        .arg("--config")
+        .arg(&cfg_path)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("start counter serve")?;
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().context("server stdout")?).read_line(&mut first)?;
+    let base = first
+        .trim()
+        .strip_prefix("listening on ")
+        .context("server did not say where it listens")?
+        .to_string();
+    let pid = server.id().to_string();
+    let result = (|| -> anyhow::Result<()> {
+        println!("server RSS at start: {:.1} MiB", proc_mib(&pid, "VmRSS:"));
+        // 1. OFFICERS act at once.
+        let signed: Vec<Officer> = (1..=officers)
+            .map(|n| Officer::sign_in(&base, &format!("o{n}"), "2468", n))
+            .collect::<anyhow::Result<_>>()?;
+        let barrier = Arc::new(Barrier::new(officers as usize));
+        let t0 = Instant::now();
+        let handles: Vec<_> = signed
+            .into_iter()
+            .map(|o| {
+                let barrier = barrier.clone();
+                std::thread::spawn(move || -> anyhow::Result<Vec<f64>> {
+                    barrier.wait();
+                    (0..actions)
+                        .map(|i| {
+                            if think_ms > 0 {
+                                let pause = fastrand::u64(0..=2 * think_ms);
+                                std::thread::sleep(std::time::Duration::from_millis(pause));
+                            }
+                            o.act(if i % 2 == 0 { "call" } else { "finish" })
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        let mut lat = Vec::new();
+        for h in handles {
+            lat.extend(h.join().expect("officer thread")?);
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        lat.sort_by(f64::total_cmp);
+        println!(
+            "{officers} officers × {actions} actions at once, pause {think_ms} ms: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} actions/s",
+            percentile(&lat, 50.0),
+            percentile(&lat, 99.0),
+            lat.last().copied().unwrap_or(f64::NAN),
+            lat.len() as f64 / secs
+        );
+
+        println!(
+            "server RSS after the officers' run: {:.1} MiB",
+            proc_mib(&pid, "VmRSS:")
+        );
+        // 2. CLIENTS follow /api/events; CALLS are timed from request to each delivery.
+        let sup = Officer::sign_in(&base, "sup", "2468", 0)?;
+        let (tx, rx) = mpsc::channel::<(String, Instant)>();
+        let ready = Arc::new(Barrier::new(clients as usize + 1));
+        for _ in 0..clients {
+            let mut r = sup
+                .agent
+                .get(&format!("{base}/api/events"))
+                .header("Cookie", &sup.cookie)
+                .call()?;
+            let tx = tx.clone();
+            let ready = ready.clone();
+            std::thread::spawn(move || {
+                ready.wait();
+                let reader = BufReader::new(r.body_mut().as_reader());
+                for line in reader.lines().map_while(Result::ok) {
+                    if let Some(d) = line.strip_prefix("data: ")
+                        && d.contains("\"kind\":\"called\"")
+                    {
+                        let v: serde_json::Value = serde_json::from_str(d).unwrap_or_default();
+                        let n = v["number"].as_str().unwrap_or("").to_string();
+                        if tx.send((n, Instant::now())).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+        drop(tx);
+        ready.wait();
+        println!(
+            "server RSS with {clients} SSE clients connected: {:.1} MiB",
+            proc_mib(&pid, "VmRSS:")
+        );
+        let caller = Officer::sign_in(&base, "o1", "2468", 1)?;
+        let mut sent = std::collections::HashMap::new();
+        let mut delivery = Vec::new();
+        for _ in 0..calls {
+            let t = Instant::now();
+            let r = caller
+                .agent
+                .post(&format!("{base}/api/counter/call"))
+                .header("Cookie", &caller.cookie)
+                .header("X-CSRF-Token", &caller.csrf)
+                .send_json(serde_json::json!({}))?
+                .body_mut()
+                .read_json::<serde_json::Value>()?;
+            let number = r["ticket"]["number"]
+                .as_str()
+                .context("a ticket was called")?
+                .to_string();
+            sent.insert(number, t);
+            // Wait for this call to reach every client before the next one.
+            let mut got = 0;
+            while got < clients {
+                let (n, at) = rx
+                    .recv_timeout(std::time::Duration::from_secs(10))
+                    .context("an SSE client missed a call")?;
+                // Calls from the officers' run may still be on their way: not timed.
+                if let Some(from) = sent.get(&n) {
+                    delivery.push(at.duration_since(*from).as_secs_f64() * 1000.0);
+                    got += 1;
+                }
+            }
+        }
+        delivery.sort_by(f64::total_cmp);
+        println!(
+            "SSE fan-out, {calls} calls × {clients} clients: request → delivery p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            percentile(&delivery, 50.0),
+            percentile(&delivery, 99.0),
+            delivery.last().copied().unwrap_or(f64::NAN)
+        );
+        println!(
+            "server RSS with {clients} SSE clients: {:.1} MiB (peak {:.1} MiB)",
+            proc_mib(&pid, "VmRSS:"),
+            proc_mib(&pid, "VmHWM:")
+        );
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }

@@ -67,6 +67,43 @@ pub struct AppState {
     /// Device tokens already checked against their argon2 hash: token -> device index.
     devices_seen: Arc<Mutex<HashMap<String, usize>>>,
     events: broadcast::Sender<Broadcast>,
+    /// Wakes the event poller right after this server commits (other processes' commits are
+    /// found by polling).
+    committed: Arc<tokio::sync::Notify>,
+    hasher: Hasher,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// One thread for every argon2 check (sign-in PINs, device tokens). Each check takes 19 MiB;
+/// one at a time keeps the server's memory small and a flood of sign-ins from exhausting it.
+#[derive(Clone)]
+struct Hasher(std::sync::mpsc::Sender<Job>);
+
+impl Hasher {
+    fn start() -> Hasher {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("argon2".into())
+            .spawn(move || {
+                for job in rx {
+                    job();
+                }
+            })
+            .expect("start the argon2 thread");
+        Hasher(tx)
+    }
+
+    /// Runs `f` on the hasher thread and waits for its result.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.0
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .ok()?;
+        rx.await.ok()
+    }
 }
 
 fn token() -> String {
@@ -150,6 +187,16 @@ async fn with_store<T: Send + 'static>(
     blocking(&st.store, f).await
 }
 
+/// Like [`with_store`] for a change: SSE clients hear of it at once, not at the next poll.
+async fn write<T: Send + 'static>(
+    st: &AppState,
+    f: impl FnOnce(&mut Store) -> motcua::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let r = blocking(&st.store, f).await;
+    st.committed.notify_one();
+    r
+}
+
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -190,14 +237,15 @@ async fn device(
         None => {
             let cfg = st.cfg.clone();
             let t = token.clone();
-            let found = tokio::task::spawn_blocking(move || {
-                cfg.devices
-                    .iter()
-                    .position(|d| motcua::secret::verify(&t, &d.token_hash))
-            })
-            .await
-            .ok()
-            .flatten();
+            let found = st
+                .hasher
+                .run(move || {
+                    cfg.devices
+                        .iter()
+                        .position(|d| motcua::secret::verify(&t, &d.token_hash))
+                })
+                .await
+                .flatten();
             if let Some(i) = found {
                 st.devices_seen.lock().expect("devices").insert(token, i);
             }
@@ -261,11 +309,14 @@ pub fn app(cfg: Config) -> motcua::Result<Router> {
         failures: Arc::default(),
         devices_seen: Arc::default(),
         events: tx,
+        committed: Arc::default(),
+        hasher: Hasher::start(),
     };
     tokio::spawn(poll_events(
         st.events.clone(),
         Arc::new(Mutex::new(poll_store)),
         st.cfg.clone(),
+        st.committed.clone(),
     ));
     Ok(Router::new()
         .route("/", get(|| async { Redirect::to("/console") }))
@@ -297,13 +348,21 @@ pub async fn run(
 }
 
 /// Watches the database and broadcasts new events (and "changed" for commits without one).
-async fn poll_events(tx: broadcast::Sender<Broadcast>, store: Arc<Mutex<Store>>, cfg: Arc<Config>) {
+async fn poll_events(
+    tx: broadcast::Sender<Broadcast>,
+    store: Arc<Mutex<Store>>,
+    cfg: Arc<Config>,
+    committed: Arc<tokio::sync::Notify>,
+) {
     let mut last = blocking(&store, |s| Ok(s.state(Utc::now())?.last_event_id))
         .await
         .unwrap_or(0);
     let mut version = None;
     loop {
-        tokio::time::sleep(POLL).await;
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            _ = committed.notified() => {}
+        }
         let Ok(v) = blocking(&store, |s| s.data_version()).await else {
             continue;
         };
@@ -470,7 +529,8 @@ async fn login(
     let ok = match officer {
         Some(o) if !o.disabled => {
             let hash = o.pin_hash.clone();
-            tokio::task::spawn_blocking(move || motcua::secret::verify(&pin, &hash))
+            st.hasher
+                .run(move || motcua::secret::verify(&pin, &hash))
                 .await
                 .unwrap_or(false)
                 .then_some(o)
@@ -641,10 +701,10 @@ async fn counter_action(
     let cfg = st.cfg.clone();
     let action = action.as_str();
     let ticket = match action {
-        "call" => with_store(&st, move |st| st.call_next(counter, Utc::now())).await?,
+        "call" => write(&st, move |st| st.call_next(counter, Utc::now())).await?,
         "pause" | "resume" => {
             let paused = action == "pause";
-            with_store(&st, move |st| st.set_paused(counter, paused)).await?;
+            write(&st, move |st| st.set_paused(counter, paused)).await?;
             return Ok(Json(json!({ "counter": counter, "paused": paused })));
         }
         "recall" | "start" | "finish" | "no-show" | "hold" | "cancel" | "transfer" => {
@@ -657,7 +717,7 @@ async fn counter_action(
                 "cancel" => Action::Cancel,
                 _ => transfer_to(body.to)?,
             };
-            Some(with_store(&st, move |st| st.act_on_current(counter, a, Utc::now())).await?)
+            Some(write(&st, move |st| st.act_on_current(counter, a, Utc::now())).await?)
         }
         "call-number" | "unhold" | "reactivate" => {
             let number = body
@@ -672,7 +732,7 @@ async fn counter_action(
             };
             let service = body.service;
             Some(
-                with_store(&st, move |st| {
+                write(&st, move |st| {
                     st.act_on_number(&number, service.as_deref(), a, Utc::now())
                 })
                 .await?,
@@ -716,7 +776,7 @@ async fn ticket_action(
         }
     };
     let cfg = st.cfg.clone();
-    let t = with_store(&st, move |st| st.act_on_id(id, a, Utc::now())).await?;
+    let t = write(&st, move |st| st.act_on_id(id, a, Utc::now())).await?;
     Ok(Json(json!({ "ticket": motcua::json::ticket(&t, &cfg) })))
 }
 
@@ -771,7 +831,7 @@ async fn issue_ticket(
         .service
         .ok_or_else(|| ApiError::bad("Vui lòng chọn lĩnh vực"))?;
     let cfg = st.cfg.clone();
-    let t = with_store(&st, move |s| {
+    let t = write(&st, move |s| {
         s.issue(&service, body.priority.as_deref(), Utc::now())
     })
     .await?;

@@ -1,7 +1,7 @@
 //! Staff PINs and officer passwords: stored only as argon2 hashes, checked in constant time.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 /// Hashes a kiosk staff PIN (4 to 12 digits).
 pub fn hash(pin: &str) -> Result<String, String> {
@@ -25,17 +25,62 @@ fn hash_secret(pin: &str) -> Result<String, String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| format!("no random bytes for the salt: {e}"))?;
     let salt = SaltString::encode_b64(&bytes).map_err(|e| e.to_string())?;
-    Argon2::default()
+    // OWASP's argon2id settings with the smallest memory (7 MiB, 5 passes, 1 lane): as strong
+    // as its 19 MiB/2-pass option, and the staff console's memory stays small. Hashes carry
+    // their settings, so hashes made with other settings still verify.
+    let params = Params::new(7 * 1024, 5, 1, None).map_err(|e| e.to_string())?;
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password(pin.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
 }
 
-/// Whether `pin` matches the stored `hash`; a malformed hash matches nothing.
+/// The most memory a stored hash may ask for (KiB): a larger one matches nothing.
+const MAX_MEMORY_KIB: u32 = 256 * 1024;
+
+thread_local! {
+    /// argon2's working memory, kept per thread and reused: each check needs m KiB (19 MiB by
+    /// default), and allocating it afresh leaves the freed blocks in the allocator, so a server
+    /// checking sign-ins would keep growing.
+    static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether `pin` matches the stored `hash` (constant-time comparison); a malformed hash matches
+/// nothing.
 pub fn verify(pin: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .and_then(|h| Argon2::default().verify_password(pin.as_bytes(), &h))
-        .is_ok()
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(h.algorithm) else {
+        return false;
+    };
+    let Ok(version) = h.version.map_or(Ok(Version::V0x13), Version::try_from) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&h) else {
+        return false;
+    };
+    if params.m_cost() > MAX_MEMORY_KIB {
+        return false;
+    }
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let argon = Argon2::new(algorithm, version, params);
+    let computed = MEMORY.with_borrow_mut(|memory| {
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::new());
+        }
+        argon.hash_password_into_with_memory(pin.as_bytes(), salt, &mut out, &mut memory[..blocks])
+    });
+    // `Output` compares in constant time.
+    computed.is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 #[cfg(test)]
@@ -50,7 +95,30 @@ mod tests {
         assert!(verify("2468", &h));
         assert!(!verify("2469", &h));
         assert!(!verify("2468", "not a hash"));
+        assert!(h.contains("m=7168,t=5,p=1"), "{h}");
+        let greedy = h.replace("m=7168", "m=300000");
+        assert!(
+            greedy.contains("m=300000") && !verify("2468", &greedy),
+            "memory cap"
+        );
+        assert!(
+            !verify("2468", &h.replace("argon2id", "argon2i")),
+            "algorithm is part of it"
+        );
         assert_ne!(hash("2468").unwrap(), h, "random salt");
+    }
+
+    #[test]
+    fn hashes_with_other_settings_still_verify() {
+        // Made by the argon2 crate's defaults (19 MiB, 2 passes), as earlier versions did.
+        let salt = SaltString::encode_b64(b"motcua-test-salt").unwrap();
+        let old = Argon2::default()
+            .hash_password(b"2468", &salt)
+            .unwrap()
+            .to_string();
+        assert!(old.contains("m=19456,t=2,p=1"));
+        assert!(verify("2468", &old));
+        assert!(!verify("2469", &old));
     }
 
     #[test]
