@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The motcua demo on the demo office config (assets/demo/motcua.toml): a fresh queue in demo-run/,
-# tickets printed by the virtual printer into demo-run/tickets/, then the kiosk touchscreen in a
-# window. On a desktop the window stays open until Ctrl+C; without a display it runs on a virtual
+# tickets printed by the virtual printer into demo-run/tickets/, the staff console (counter serve)
+# on http://127.0.0.1:8080 with demo accounts, then the kiosk touchscreen and the board in windows. On a desktop the window stays open until Ctrl+C; without a display it runs on a virtual
 # X server (Xvfb), and the demo saves screenshots into demo-run/ and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,19 @@ ls demo-run/tickets/
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
+
+echo "== Bàn làm việc của cán bộ (counter serve)"
+"$BIN/counter" user add --login lan --pin 2468 >/dev/null
+"$BIN/counter" user add --login giamsat --pin 1357 --role supervisor >/dev/null
+LISTEN=${MOTCUA_DEMO_LISTEN:-127.0.0.1:8080}
+"$BIN/counter" serve --listen "$LISTEN" >demo-run/serve.out 2>demo-run/serve.log &
+pids+=($!)
+until grep -q "listening on" demo-run/serve.out; do
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat demo-run/serve.log >&2; echo "counter serve did not start (is $LISTEN in use? set MOTCUA_DEMO_LISTEN)" >&2; exit 1; }
+    sleep 0.1
+done
+URL=$(sed -n 's/^listening on //p' demo-run/serve.out)
+echo "Staff console: $URL  (officer: lan / PIN 2468, pick a counter; supervisor: giamsat / PIN 1357, \"Giám sát\")"
 
 headless=0
 if [ -z "${DISPLAY:-}" ]; then
@@ -68,11 +81,17 @@ if [ "$headless" = 1 ]; then
     sleep 1
     import -window root demo-run/board-window.png
     "$BIN/display-board" snapshot --out demo-run/board.png
+    if command -v chromium >/dev/null; then
+        chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
+            --window-size=1280,800 --screenshot="$PWD/demo-run/console-login.png" "$URL/login" >/dev/null 2>&1 || true
+    fi
     echo "No display here: the windows ran on a virtual screen (Xvfb)."
     echo "  kiosk: demo-run/kiosk-home.png, demo-run/kiosk-done.png; its ticket: $(ls demo-run/tickets/*-TP-1004-*.png)"
     echo "  board: demo-run/board-window.png (the window after a call), demo-run/board.png (snapshot); voice: demo-run/announce-1004.wav"
+    echo "  staff console sign-in page: demo-run/console-login.png"
 else
-    echo "The kiosk and the board are open. Call numbers with: MOTCUA_CONFIG=$MOTCUA_CONFIG $BIN/counter call --counter 1"
+    echo "The kiosk and the board are open. Open $URL in a browser (lan / 2468) to call numbers,"
+    echo "or call from the shell: MOTCUA_CONFIG=$MOTCUA_CONFIG $BIN/counter call --counter 1"
     echo "Tickets appear in demo-run/tickets/. Ctrl+C stops the demo."
     wait
 fi
