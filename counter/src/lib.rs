@@ -1,4 +1,5 @@
-//! The counter's library: the staff console server (`counter serve`) and its pages.
+//! The counter's library: the staff console server (`counter serve`), its pages, and reports.
 
 mod pages;
+pub mod report;
 pub mod server;

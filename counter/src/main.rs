@@ -107,6 +107,22 @@ enum Command {
     /// Officer accounts for the staff console.
     #[command(subcommand)]
     User(UserCommand),
+    /// Figures for supervisors over service days FROM..=TO: issued, served, no-shows, cancelled,
+    /// mean wait and service times; in total and per service, counter and officer.
+    Report {
+        /// First service day, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        /// Last service day, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: String,
+        /// html, csv or json.
+        #[arg(long, value_enum)]
+        format: counter::report::Format,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Make an API token for a kiosk or board on the LAN: prints the token (give it to the
     /// device) and the `[[devices]]` entry with its hash (put it in the server's config).
     DeviceToken {
@@ -241,6 +257,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reactivate { at, ticket } => numbered(&mut store, at, ticket, Action::Reactivate)?,
         Command::Serve { .. } | Command::DeviceToken { .. } => unreachable!("handled above"),
         Command::User(cmd) => return user(&mut store, cmd),
+        Command::Report {
+            from,
+            to,
+            format,
+            out,
+        } => return report(&store, &cfg, &from, &to, format, &out),
         Command::Pause(at) => return pause(&mut store, &at, true),
         Command::Resume(at) => return pause(&mut store, &at, false),
         Command::Queue { json } => {
@@ -398,5 +420,36 @@ fn device_token(name: &str, role: &str) -> anyhow::Result<()> {
     println!("# {token}");
     println!("# Put this in the server's config (only the hash is kept there):");
     println!("[[devices]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_hash = \"{hash}\"");
+    Ok(())
+}
+
+fn report(
+    store: &Store,
+    cfg: &Config,
+    from: &str,
+    to: &str,
+    format: counter::report::Format,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    use counter::report::{Format, to_csv, to_html, to_json};
+    let day = |flag: &str, v: &str| {
+        chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+            UsageError(format!(
+                "--{flag} '{v}': use a date YYYY-MM-DD, e.g. 2026-11-24"
+            ))
+        })
+    };
+    let (from, to) = (day("from", from)?, day("to", to)?);
+    if from > to {
+        return Err(UsageError(format!("--from {from} is after --to {to}")).into());
+    }
+    let rows = store.report_rows(from, to)?;
+    let r = motcua::report::build(&rows, cfg, from, to);
+    let text = match format {
+        Format::Json => format!("{}\n", to_json(&r)),
+        Format::Csv => to_csv(&r)?,
+        Format::Html => to_html(&r, &cfg.office.name),
+    };
+    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
 }

@@ -298,7 +298,9 @@ fn target_counter(s: &Session, asked: Option<u32>) -> Result<u32, ApiError> {
 
 /// Builds the router and starts the event poller.
 pub fn app(cfg: Config) -> motcua::Result<Router> {
-    let store = Store::open(&cfg)?;
+    let mut store = Store::open(&cfg)?;
+    // Sessions live in memory: after a restart nobody is signed in at any counter.
+    store.clear_counter_officers()?;
     // The poller has its own connection: `data_version` then sees this server's commits too.
     let poll_store = Store::open(&cfg)?;
     let (tx, _) = broadcast::channel(1024);
@@ -555,30 +557,50 @@ async fn login(
     if counter.is_none() && !supervisor {
         return Err(ApiError::bad("Vui lòng chọn quầy bạn đang ngồi"));
     }
-    let mut sessions = st.sessions.lock().expect("sessions");
-    if let Some(other) = sessions
-        .values()
-        .find(|s| counter.is_some() && s.counter == counter && s.login != o.login)
-    {
-        return Err(ApiError(
-            StatusCode::CONFLICT,
-            format!(
-                "Quầy {} đang được cán bộ {} sử dụng",
-                f.counter, other.login
-            ),
-        ));
-    }
-    sessions.retain(|_, s| s.login != o.login);
-    let id = token();
-    sessions.insert(
-        id.clone(),
-        Session {
-            login: o.login,
-            supervisor,
-            counter,
-            csrf: token(),
-        },
-    );
+    let (id, left) = {
+        let mut sessions = st.sessions.lock().expect("sessions");
+        if let Some(other) = sessions
+            .values()
+            .find(|s| counter.is_some() && s.counter == counter && s.login != o.login)
+        {
+            return Err(ApiError(
+                StatusCode::CONFLICT,
+                format!(
+                    "Quầy {} đang được cán bộ {} sử dụng",
+                    f.counter, other.login
+                ),
+            ));
+        }
+        // Signing in again (elsewhere) ends the officer's earlier session and frees its counter.
+        let left: Vec<u32> = sessions
+            .values()
+            .filter(|s| s.login == o.login && s.counter != counter)
+            .filter_map(|s| s.counter)
+            .collect();
+        sessions.retain(|_, s| s.login != o.login);
+        let id = token();
+        sessions.insert(
+            id.clone(),
+            Session {
+                login: o.login.clone(),
+                supervisor,
+                counter,
+                csrf: token(),
+            },
+        );
+        (id, left)
+    };
+    // Events at the counter now carry this officer (reports per officer).
+    write(&st, move |s| {
+        for c in left {
+            s.set_counter_officer(c, None)?;
+        }
+        match counter {
+            Some(c) => s.set_counter_officer(c, Some(&o.login)),
+            None => Ok(()),
+        }
+    })
+    .await?;
     let home = if counter.is_some() {
         "/console"
     } else {
@@ -613,6 +635,9 @@ async fn logout(
         officer_for_write(&st, &headers)?;
     }
     st.sessions.lock().expect("sessions").remove(&id);
+    if let Some(c) = s.counter {
+        write(&st, move |s| s.set_counter_officer(c, None)).await?;
+    }
     Ok((
         StatusCode::SEE_OTHER,
         [

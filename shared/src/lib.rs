@@ -10,6 +10,7 @@ pub mod escpos;
 pub mod json;
 pub mod queue;
 pub mod raster;
+pub mod report;
 pub mod secret;
 pub mod store;
 pub mod ticket;

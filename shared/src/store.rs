@@ -17,13 +17,13 @@ use crate::error::{Error, Result};
 use crate::queue::{self, Action, Candidate, EventKind, Status, Ticket};
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 /// How long one statement waits for another process's lock before SQLITE_BUSY.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a write transaction is tried when SQLite still answers BUSY.
 pub const WRITE_ATTEMPTS: u32 = 5;
 
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -89,6 +89,12 @@ CREATE TABLE officer (
     created_at INTEGER NOT NULL
 );
 "#,
+    r#"
+-- Who is signed in at each counter (staff console), and who was when an event happened:
+-- reports per officer read it from the events.
+ALTER TABLE counter_state ADD COLUMN officer TEXT;
+ALTER TABLE event ADD COLUMN officer TEXT;
+"#,
 ];
 
 const TICKET_COLUMNS: &str = "id, service, origin_service, business_date, seq, number, priority, \
@@ -112,6 +118,17 @@ pub struct Event {
     pub service: String,
     /// The counter involved, if any.
     pub counter: Option<u32>,
+}
+
+/// One ticket as a report sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    /// The ticket as it is now.
+    pub ticket: Ticket,
+    /// When it was first called (recalls move `called_at`, not this).
+    pub first_called_at: Option<DateTime<Utc>>,
+    /// The officer signed in at the counter of its last event there, if any.
+    pub officer: Option<String>,
 }
 
 /// A device's latest recorded state (e.g. the kiosk printer's "paper_near_end").
@@ -257,7 +274,8 @@ fn insert_event(
 ) -> Result<i64> {
     let data = serde_json::to_string(kind).expect("event kinds serialise");
     tx.prepare_cached(
-        "INSERT INTO event (at, kind, ticket_id, counter, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO event (at, kind, ticket_id, counter, data, officer) VALUES (?1, ?2, ?3, ?4, ?5, \
+         (SELECT officer FROM counter_state WHERE counter = ?4))",
     )?
     .execute(params![ms(at), kind.as_str(), t.id, t.counter, data])?;
     Ok(tx.last_insert_rowid())
@@ -584,6 +602,52 @@ impl Store {
             )?;
             Ok(())
         })
+    }
+
+    /// Records who is signed in at `counter` (`None`: nobody); events at the counter carry it.
+    pub fn set_counter_officer(&mut self, counter: u32, login: Option<&str>) -> Result<()> {
+        self.cfg.counter(counter)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO counter_state (counter, officer) VALUES (?1, ?2) \
+                 ON CONFLICT (counter) DO UPDATE SET officer = excluded.officer",
+                params![counter, login],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Forgets every counter's officer (the staff console starts with nobody signed in).
+    pub fn clear_counter_officers(&mut self) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE counter_state SET officer = NULL WHERE officer IS NOT NULL",
+                [],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every ticket of the service days `from..=to` for reports, with the time it was first
+    /// called and the officer of its last event at a counter.
+    pub fn report_rows(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ReportRow>> {
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS}, \
+             (SELECT MIN(e.at) FROM event e WHERE e.ticket_id = ticket.id AND e.kind = 'called'), \
+             (SELECT e.officer FROM event e WHERE e.ticket_id = ticket.id AND e.officer IS NOT NULL \
+              ORDER BY e.id DESC LIMIT 1) \
+             FROM ticket WHERE business_date BETWEEN ?1 AND ?2 ORDER BY id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
+            let first_called: Option<i64> = r.get(18)?;
+            Ok(ReportRow {
+                ticket: ticket_from_row(r)?,
+                first_called_at: first_called.map(from_ms).transpose()?,
+                officer: r.get(19)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Adds an officer; `pin_hash` must already be a hash. Refuses a login that exists.
