@@ -25,8 +25,9 @@ fn service_options(cfg: &Config) -> String {
         .collect()
 }
 
-/// The sign-in form; `csrf` goes in a hidden field and a cookie (double submit).
-pub fn login(cfg: &Config, csrf: &str) -> String {
+/// The sign-in form; `csrf` goes in a hidden field and a cookie (double submit). `message` says
+/// why the last try was refused.
+pub fn login(cfg: &Config, csrf: &str, message: Option<&str>) -> String {
     let options: String = cfg
         .counters
         .iter()
@@ -41,6 +42,7 @@ pub fn login(cfg: &Config, csrf: &str) -> String {
     format!(
         r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Đăng nhập – {office}</title>{STYLE}</head>
 <body><main class="login"><h1>{office}</h1><h2>Đăng nhập quầy</h2>
+<p id="message" role="alert">{message}</p>
 <form method="post" action="/login">
 <label>Tài khoản <input name="login" autocomplete="username" required autofocus></label>
 <label>Mã PIN / mật khẩu <input name="pin" type="password" autocomplete="current-password" required></label>
@@ -48,6 +50,7 @@ pub fn login(cfg: &Config, csrf: &str) -> String {
 <input type="hidden" name="csrf" value="{csrf}">
 <button type="submit">Đăng nhập</button></form></main></body></html>"#,
         office = html_escape(&cfg.office.name),
+        message = html_escape(message.unwrap_or("")),
     )
 }
 

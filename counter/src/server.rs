@@ -333,6 +333,9 @@ pub fn app(cfg: Config) -> motcua::Result<Router> {
         .route("/api/tickets", post(issue_ticket))
         .route("/api/tickets/{id}/{action}", post(ticket_action))
         .route("/api/events", get(events))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "Không có trang hoặc thao tác này")
+        })
         .with_state(st))
 }
 
@@ -486,26 +489,43 @@ struct LoginForm {
 }
 
 async fn login_page(State(st): State<AppState>) -> Response {
+    login_form(&st, StatusCode::OK, None)
+}
+
+/// The sign-in page with a fresh CSRF token, and the reason the last try was refused.
+fn login_form(st: &AppState, status: StatusCode, message: Option<&str>) -> Response {
     let csrf = token();
     (
+        status,
         [(
             header::SET_COOKIE,
             format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict"),
         )],
-        Html(pages::login(&st.cfg, &csrf)),
+        Html(pages::login(&st.cfg, &csrf, message)),
     )
         .into_response()
 }
 
+/// The sign-in form's answer: to the console or monitor, or the form again saying what is wrong.
 async fn login(
     State(st): State<AppState>,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
-) -> Result<Response, ApiError> {
-    if cookie(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(f.csrf.as_str()) {
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let result = match form {
+        Ok(Form(f)) => sign_in(&st, &headers, f).await,
+        Err(_) => Err(ApiError::bad(
+            "Vui lòng nhập tài khoản, mã PIN và chọn quầy",
+        )),
+    };
+    result.unwrap_or_else(|ApiError(status, message)| login_form(&st, status, Some(&message)))
+}
+
+async fn sign_in(st: &AppState, headers: &HeaderMap, f: LoginForm) -> Result<Response, ApiError> {
+    if cookie(headers, LOGIN_CSRF_COOKIE).as_deref() != Some(f.csrf.as_str()) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "Phiên đăng nhập không hợp lệ, vui lòng tải lại trang",
+            "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại",
         ));
     }
     // Counter 0: a supervisor watching the monitor without sitting at a counter.
@@ -526,7 +546,7 @@ async fn login(
         }
     }
     let login = f.login.clone();
-    let officer = with_store(&st, move |s| s.officer(&login)).await?;
+    let officer = with_store(st, move |s| s.officer(&login)).await?;
     let pin = f.pin.clone();
     let ok = match officer {
         Some(o) if !o.disabled => {
@@ -591,7 +611,7 @@ async fn login(
         (id, left)
     };
     // Events at the counter now carry this officer (reports per officer).
-    write(&st, move |s| {
+    write(st, move |s| {
         for c in left {
             s.set_counter_officer(c, None)?;
         }
@@ -659,9 +679,10 @@ struct CounterQuery {
 async fn counter_state(
     State(st): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<CounterQuery>,
+    q: Result<Query<CounterQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let (_, s) = session(&st, &headers).ok_or_else(ApiError::signed_out)?;
+    let Query(q) = q.map_err(|_| ApiError::bad("Số quầy không hợp lệ"))?;
     let counter = target_counter(&s, q.counter)?;
     let cfg = st.cfg.clone();
     let v = with_store(&st, move |store| {

@@ -217,7 +217,9 @@ fn an_officer_works_the_queue_in_chromium() {
         .unwrap();
     rt.block_on(async {
         let b = browser(&driver_url, profile.path()).await;
-        // Sign in at counter 1.
+        // A wrong PIN: the form again, saying so. Then sign in at counter 1.
+        sign_in(&b, &server.base, "lan", "0000", 1).await;
+        wait_text(&b, "#message", "Tài khoản hoặc mã PIN không đúng").await;
         sign_in(&b, &server.base, "lan", "2468", 1).await;
         wait_text(&b, "header h1", "Quầy 1").await;
         assert!(b.current_url().await.unwrap().path().ends_with("/console"));

@@ -260,6 +260,36 @@ fn roles_supervisor_monitor_and_device_tokens() {
         401
     );
 
+    // The sign-in form answers with the form again, saying what is wrong (no raw errors).
+    let (_, page) = nobody.get("/login");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let mut r = nobody
+        .agent
+        .post(&format!("{}/login", nobody.base))
+        .header("Cookie", &nobody.cookie_header())
+        .send_form([
+            ("login", "lan"),
+            ("pin", "2468"),
+            ("counter", "abc"),
+            ("csrf", &csrf),
+        ])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let page = r.body_mut().read_to_string().unwrap();
+    assert!(
+        page.contains("Vui lòng nhập tài khoản, mã PIN và chọn quầy"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"csrf\""), "a fresh form to try again");
+    let (s, v) = nobody.get("/no/such/page");
+    assert_eq!(s, 404);
+    assert!(v.contains("Không có trang"), "{v}");
+
     // An officer: their own counter only, no monitor, no cancelling other tickets.
     let mut lan = Client::new(&server);
     assert_eq!(
@@ -275,6 +305,9 @@ fn roles_supervisor_monitor_and_device_tokens() {
     assert_eq!(lan.get("/monitor").0, 403);
     assert_eq!(lan.get("/api/monitor").0, 403);
     assert_eq!(lan.get("/api/counter?counter=2").0, 403);
+    let (s, v) = lan.get("/api/counter?counter=abc");
+    assert_eq!(s, 400);
+    assert!(v.contains("Số quầy không hợp lệ"), "{v}");
     let (s, v) = lan.post("/api/tickets/4/cancel", json!({}), None);
     assert_eq!(s, 403, "{v}");
     assert!(v["error"].as_str().unwrap().contains("giám sát"), "{v}");
