@@ -113,6 +113,12 @@ impl Client {
 
     /// Signs in at `counter` (0: a supervisor without a counter); returns the HTTP status.
     pub fn login(&mut self, login: &str, pin: &str, counter: u32) -> u16 {
+        self.submit_login(login, pin, &counter.to_string()).0
+    }
+
+    /// Fills and posts the sign-in form as a browser would (`counter` as typed); returns the
+    /// status and the page answered. Once signed in, keeps the session's CSRF token.
+    pub fn submit_login(&mut self, login: &str, pin: &str, counter: &str) -> (u16, String) {
         let (_, page) = self.get("/login");
         let csrf = page
             .split("name=\"csrf\" value=\"")
@@ -120,19 +126,20 @@ impl Client {
             .and_then(|s| s.split('"').next())
             .unwrap()
             .to_string();
-        let r = self
+        let mut r = self
             .agent
             .post(&format!("{}/login", self.base))
             .header("Cookie", &self.cookie_header())
             .send_form([
                 ("login", login),
                 ("pin", pin),
-                ("counter", &counter.to_string()),
+                ("counter", counter),
                 ("csrf", &csrf),
             ])
             .unwrap();
         self.keep_cookies(&r);
         let status = r.status().as_u16();
+        let body = r.body_mut().read_to_string().unwrap();
         if status == 303 {
             let home = r.headers()["location"].to_str().unwrap().to_string();
             let (_, console) = self.get(&home);
@@ -142,7 +149,7 @@ impl Client {
                 .and_then(|s| s.split('"').next())
                 .map(str::to_string);
         }
-        status
+        (status, body)
     }
 
     /// POSTs a counter action with the session's CSRF token (or `csrf` when given).

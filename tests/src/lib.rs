@@ -116,6 +116,22 @@ impl Office {
         self.command(name).args(args).output().expect("run binary")
     }
 
+    /// Issues a ticket for each service code in turn (`kiosk issue --json`, not printed when
+    /// the office has no printer); returns the last `{"ticket": T, ...}`.
+    pub fn issue(&self, services: &[&str]) -> serde_json::Value {
+        let mut last = serde_json::Value::Null;
+        for s in services {
+            let out = self.run("kiosk", &["issue", "--service", s, "--json"]);
+            assert!(
+                out.status.success(),
+                "kiosk issue --service {s}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            last = json(&out);
+        }
+        last
+    }
+
     /// Opens the database read-only, independently of motcua's store.
     pub fn open_db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open_with_flags(self.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)

@@ -82,15 +82,6 @@ fn call(office: &Office, counter: u32) -> String {
     json(&out)["ticket"]["number"].as_str().unwrap().to_string()
 }
 
-fn issue(office: &Office, service: &str) {
-    assert!(
-        office
-            .run("kiosk", &["issue", "--service", service])
-            .status
-            .success()
-    );
-}
-
 fn numbers(v: &[serde_json::Value]) -> Vec<String> {
     v.iter()
         .map(|c| c["number"].as_str().unwrap().to_string())
@@ -100,9 +91,7 @@ fn numbers(v: &[serde_json::Value]) -> Vec<String> {
 #[test]
 fn calls_appear_in_order_and_calls_made_while_stopped_are_replayed_silently() {
     let office = Office::new();
-    for _ in 0..12 {
-        issue(&office, "TP");
-    }
+    office.issue(&["TP"; 12]);
     // Two calls before the board ever started.
     let before: Vec<String> = vec![call(&office, 1), call(&office, 3)];
     let board = Board::start(&office);
@@ -163,9 +152,7 @@ fn calls_appear_in_order_and_calls_made_while_stopped_are_replayed_silently() {
 fn a_board_on_the_lan_follows_the_server_across_its_restart() {
     let office = Office::new();
     let token = add_device(&office, "board-hall", "board");
-    for _ in 0..10 {
-        issue(&office, "TP");
-    }
+    office.issue(&["TP"; 10]);
     let before = call(&office, 1);
     // A fixed address, so the restarted server is where the board looks for it.
     let addr = std::net::TcpListener::bind("127.0.0.1:0")

@@ -197,14 +197,7 @@ fn an_officer_works_the_queue_in_chromium() {
     let office = Office::new();
     add_user(&office, "lan", "2468", "officer");
     add_user(&office, "hoa", "1357", "supervisor");
-    for s in ["TP", "TP", "TP", "TP"] {
-        assert!(
-            office
-                .run("kiosk", &["issue", "--service", s])
-                .status
-                .success()
-        );
-    }
+    office.issue(&["TP", "TP", "TP", "TP"]);
     let server = serve(&office);
     let mut supervisor = Client::new(&server);
     assert_eq!(supervisor.login("hoa", "1357", 0), 303);

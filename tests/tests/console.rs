@@ -20,14 +20,7 @@ fn sign_in_and_every_counter_action_through_the_api() {
     let office = Office::new();
     add_user(&office, "lan", "2468", "officer");
     add_user(&office, "minh", "1357", "officer");
-    for s in ["TP", "TP", "TP", "DD"] {
-        assert!(
-            office
-                .run("kiosk", &["issue", "--service", s])
-                .status
-                .success()
-        );
-    }
+    office.issue(&["TP", "TP", "TP", "DD"]);
     let server = serve(&office);
     let mut c = Client::new(&server);
     // Signed out: the console sends to sign-in, the API refuses, nothing changes.
@@ -178,14 +171,7 @@ fn read_events(reader: &mut impl BufRead, n: usize) -> Vec<(i64, String)> {
 fn sse_replays_exactly_what_was_missed_in_order() {
     let office = Office::new();
     add_user(&office, "lan", "2468", "officer");
-    for _ in 0..3 {
-        assert!(
-            office
-                .run("kiosk", &["issue", "--service", "TP"])
-                .status
-                .success()
-        );
-    }
+    office.issue(&["TP", "TP", "TP"]);
     let server = serve(&office);
     let mut c = Client::new(&server);
     assert_eq!(c.login("lan", "2468", 1), 303);
@@ -239,14 +225,7 @@ fn roles_supervisor_monitor_and_device_tokens() {
     add_user(&office, "hoa", "1357", "supervisor");
     let board = add_device(&office, "board-hall", "board");
     let kiosk = add_device(&office, "kiosk-door", "kiosk");
-    for s in ["TP", "TP", "TP", "DD"] {
-        assert!(
-            office
-                .run("kiosk", &["issue", "--service", s])
-                .status
-                .success()
-        );
-    }
+    office.issue(&["TP", "TP", "TP", "DD"]);
     let server = serve(&office);
 
     // Signed out: nothing but sign-in.
@@ -261,26 +240,8 @@ fn roles_supervisor_monitor_and_device_tokens() {
     );
 
     // The sign-in form answers with the form again, saying what is wrong (no raw errors).
-    let (_, page) = nobody.get("/login");
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
-    let mut r = nobody
-        .agent
-        .post(&format!("{}/login", nobody.base))
-        .header("Cookie", &nobody.cookie_header())
-        .send_form([
-            ("login", "lan"),
-            ("pin", "2468"),
-            ("counter", "abc"),
-            ("csrf", &csrf),
-        ])
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
-    let page = r.body_mut().read_to_string().unwrap();
+    let (status, page) = nobody.submit_login("lan", "2468", "abc");
+    assert_eq!(status, 400);
     assert!(
         page.contains("Vui lòng nhập tài khoản, mã PIN và chọn quầy"),
         "{page}"

@@ -2,15 +2,9 @@
 //! console (so tickets carry their officers), in JSON, CSV and HTML, checked against the
 //! database read independently; bad input refused with exit 2.
 
+use motcua_e2e::Office;
 use motcua_e2e::console::{Client, add_user, serve};
-use motcua_e2e::{Office, json};
 use serde_json::{Value, json as j};
-
-fn issue(office: &Office, service: &str) -> Value {
-    let out = office.run("kiosk", &["issue", "--service", service, "--json"]);
-    assert!(out.status.success());
-    json(&out)
-}
 
 fn report(office: &Office, from: &str, to: &str, format: &str) -> (std::process::Output, String) {
     let path = office.dir.path().join(format!("report.{format}"));
@@ -37,13 +31,11 @@ fn report_per_service_counter_and_officer() {
     let office = Office::new();
     add_user(&office, "lan", "2468", "officer");
     add_user(&office, "minh", "1357", "officer");
-    let day = issue(&office, "TP")["ticket"]["business_date"]
+    let day = office.issue(&["TP"])["ticket"]["business_date"]
         .as_str()
         .unwrap()
         .to_string();
-    for s in ["TP", "TP", "TP", "DD", "DD"] {
-        issue(&office, s);
-    }
+    office.issue(&["TP", "TP", "TP", "DD", "DD"]);
     let server = serve(&office);
     let mut lan = Client::new(&server);
     let mut minh = Client::new(&server);
@@ -179,7 +171,7 @@ fn report_per_service_counter_and_officer() {
 #[test]
 fn report_refuses_bad_input() {
     let office = Office::new();
-    issue(&office, "TP");
+    office.issue(&["TP"]);
     for (from, to, format, says) in [
         ("2026-13-01", "2026-12-01", "json", "--from '2026-13-01'"),
         ("2026-11-24", "24/11/2026", "json", "--to '24/11/2026'"),
