@@ -112,7 +112,9 @@ const csrf = document.querySelector('meta[name=csrf]').content;
 const $ = id => document.getElementById(id);
 function minutes(iso) {{ return Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60000)); }}
 async function refresh() {{
-  const r = await fetch('/api/counter'); if (!r.ok) return;
+  const r = await fetch('/api/counter');
+  if (r.status === 401) {{ location.href = '/login'; return; }}
+  if (!r.ok) return;
   const s = (await r.json()).state;
   $('number').textContent = s.ticket ? s.ticket.number : '—';
   $('service').textContent = s.ticket ? (s.ticket.service_name || '') + (s.ticket.priority ? ' · Ưu tiên' : '') : '';
@@ -171,7 +173,9 @@ async function act(id, action, body) {{
   refresh();
 }}
 async function refresh() {{
-  const r = await fetch('/api/monitor'); if (!r.ok) return;
+  const r = await fetch('/api/monitor');
+  if (r.status === 401) {{ location.href = '/login'; return; }}
+  if (!r.ok) return;
   const m = await r.json();
   const cb = document.querySelector('#counters tbody'); cb.innerHTML = '';
   for (const c of m.counters) cb.appendChild(row([c.name, c.officer || '—', c.ticket ? c.ticket.number : '—', c.paused ? 'Tạm dừng' : (c.officer ? 'Đang làm việc' : 'Chưa đăng nhập')]));

@@ -40,6 +40,11 @@ const LOCKOUT: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(50);
 /// Keep-alive comments on the SSE stream: clients (boards) notice a dead link within this.
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// A session unused this long ends (an officer who went home without signing out frees the
+/// counter the next morning).
+const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
+/// The length of a device token made by `counter device-token` (24 random bytes in hex).
+const DEVICE_TOKEN_LEN: usize = 48;
 /// The longest number accepted in a request.
 const MAX_NUMBER_LEN: usize = 12;
 
@@ -51,6 +56,14 @@ struct Session {
     /// The counter they sit at; a supervisor may sign in without one (monitor only).
     counter: Option<u32>,
     csrf: String,
+    /// The last request of this session.
+    seen: Instant,
+}
+
+/// The sessions still alive: forgets those idle for [`SESSION_IDLE`].
+fn live(sessions: &mut HashMap<String, Session>) -> &mut HashMap<String, Session> {
+    sessions.retain(|_, s| s.seen.elapsed() < SESSION_IDLE);
+    sessions
 }
 
 /// One message to SSE clients: a logged event (with its id), or "something changed" (no id;
@@ -210,8 +223,10 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 fn session(st: &AppState, headers: &HeaderMap) -> Option<(String, Session)> {
     let id = cookie(headers, SESSION_COOKIE)?;
-    let s = st.sessions.lock().expect("sessions").get(&id).cloned()?;
-    Some((id, s))
+    let mut sessions = st.sessions.lock().expect("sessions");
+    let s = live(&mut sessions).get_mut(&id)?;
+    s.seen = Instant::now();
+    Some((id, s.clone()))
 }
 
 /// The device presenting `Authorization: Bearer TOKEN` (its name and role), if the request
@@ -226,6 +241,10 @@ async fn device(
         return Some(Err(refused()));
     };
     let token = token.trim().to_string();
+    // Only the shape `counter device-token` makes is worth an argon2 check.
+    if token.len() != DEVICE_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some(Err(refused()));
+    }
     let known = st
         .devices_seen
         .lock()
@@ -578,7 +597,8 @@ async fn sign_in(st: &AppState, headers: &HeaderMap, f: LoginForm) -> Result<Res
         return Err(ApiError::bad("Vui lòng chọn quầy bạn đang ngồi"));
     }
     let (id, left) = {
-        let mut sessions = st.sessions.lock().expect("sessions");
+        let mut guard = st.sessions.lock().expect("sessions");
+        let sessions = live(&mut guard);
         if let Some(other) = sessions
             .values()
             .find(|s| counter.is_some() && s.counter == counter && s.login != o.login)
@@ -606,6 +626,7 @@ async fn sign_in(st: &AppState, headers: &HeaderMap, f: LoginForm) -> Result<Res
                 supervisor,
                 counter,
                 csrf: token(),
+                seen: Instant::now(),
             },
         );
         (id, left)
@@ -892,10 +913,7 @@ async fn monitor(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<
     if !s.supervisor {
         return Err(ApiError::supervisors_only());
     }
-    let officers: HashMap<u32, String> = st
-        .sessions
-        .lock()
-        .expect("sessions")
+    let officers: HashMap<u32, String> = live(&mut st.sessions.lock().expect("sessions"))
         .values()
         .filter_map(|s| Some((s.counter?, s.login.clone())))
         .collect();

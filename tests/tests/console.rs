@@ -375,6 +375,11 @@ fn roles_supervisor_monitor_and_device_tokens() {
     assert_eq!(state["day_start_event_id"], 0);
     assert_eq!(state["counters"][2]["ticket"]["counter"], 3);
     assert_eq!(device_request(&server, "wrong", "/api/state", None).0, 401);
+    let well_formed_but_unknown = "0".repeat(board.len());
+    assert_eq!(
+        device_request(&server, &well_formed_but_unknown, "/api/state", None).0,
+        401
+    );
     let issue =
         |token: &str, body: Value| device_request(&server, token, "/api/tickets", Some(body));
     assert_eq!(issue(&board, json!({"service": "TP"})).0, 403);
