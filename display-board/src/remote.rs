@@ -15,8 +15,11 @@ use crate::board::Snapshot;
 /// Wait before reconnecting after a failure (doubling up to [`MAX_BACKOFF`]).
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-/// No byte for this long (the server sends a keep-alive every 5 s) means the link is dead.
-const READ_TIMEOUT: Duration = Duration::from_secs(15);
+/// Each event stream is renewed after this long (resuming from the last id: nothing lost, nothing
+/// twice). The HTTP client has no idle-read timeout, only one for the whole body, so this is also
+/// the longest a silently dead link (cable pulled, no TCP reset) goes unnoticed.
+/// `MOTCUA_STREAM_RENEW_MS` changes it (tests renew often to prove renewals lose nothing).
+const STREAM_LIFETIME: Duration = Duration::from_secs(60);
 /// Calls missed during a cut are still announced when at most this old; older ones are shown.
 const STILL_WORTH_ANNOUNCING: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
@@ -53,6 +56,8 @@ enum End {
     Closed,
     /// Try again after a pause.
     Retry(String),
+    /// The stream reached its lifetime: open the next one at once.
+    Renew,
 }
 
 fn follow(url: &str, token: &str, tx: &Sender<Msg>) {
@@ -61,11 +66,16 @@ fn follow(url: &str, token: &str, tx: &Sender<Msg>) {
         .timeout_recv_body(None)
         .build()
         .into();
-    let mut last: Option<i64> = None;
+    let lifetime = std::env::var("MOTCUA_STREAM_RENEW_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(STREAM_LIFETIME, Duration::from_millis);
+    let mut at = Cursor::default();
     let mut backoff = FIRST_BACKOFF;
     loop {
-        match session(&agent, url, token, &mut last, tx, &mut backoff) {
+        match session(&agent, url, token, lifetime, &mut at, tx, &mut backoff) {
             End::Closed => return,
+            End::Renew => tracing::debug!(server = url, "renewing the event stream"),
             End::Retry(why) => {
                 tracing::warn!(server = url, "{why}; reconnecting in {backoff:?}");
                 std::thread::sleep(backoff);
@@ -90,12 +100,22 @@ fn get_state(agent: &ureq::Agent, url: &str, auth: &str) -> Result<(Snapshot, i6
     Ok((snap, day_start))
 }
 
+/// Where the board is in the server's event log.
+#[derive(Default)]
+struct Cursor {
+    /// The last event received.
+    last: Option<i64>,
+    /// A stream was opened before: what happened since is news, not history.
+    connected: bool,
+}
+
 /// One connection: a snapshot, then the event stream until it ends.
 fn session(
     agent: &ureq::Agent,
     url: &str,
     token: &str,
-    last: &mut Option<i64>,
+    lifetime: Duration,
+    at: &mut Cursor,
     tx: &Sender<Msg>,
     backoff: &mut Duration,
 ) -> End {
@@ -106,24 +126,25 @@ fn session(
     };
     // Events up to the snapshot happened before this connection.
     let caught_up_at = snap.last_event_id;
-    let first = last.is_none();
+    let first = !at.connected;
     if tx.send(Msg::State(snap)).is_err() {
         return End::Closed;
     }
-    let from = last.unwrap_or(day_start);
+    let from = at.last.unwrap_or(day_start);
     let mut r = match agent
         .get(&format!("{url}/api/events"))
         .header("Authorization", &auth)
         .header("Last-Event-ID", &from.to_string())
         .config()
-        .timeout_recv_body(Some(READ_TIMEOUT))
+        .timeout_recv_body(Some(lifetime))
         .build()
         .call()
     {
         Ok(r) => r,
         Err(e) => return End::Retry(format!("cannot follow {url}/api/events: {e}")),
     };
-    tracing::info!(server = url, from, "following the server's events");
+    tracing::debug!(server = url, from, "following the server's events");
+    at.connected = true;
     *backoff = FIRST_BACKOFF;
     let mut reader = BufReader::new(r.body_mut().as_reader());
     let (mut id, mut data) = (None::<i64>, String::new());
@@ -133,6 +154,7 @@ fn session(
         match reader.read_line(&mut line) {
             Ok(0) => return End::Retry("the server closed the event stream".into()),
             Ok(_) => {}
+            Err(e) if is_timeout(&e) => return End::Renew,
             Err(e) => return End::Retry(format!("event stream: {e}")),
         }
         let l = line.trim_end_matches(['\r', '\n']);
@@ -147,7 +169,7 @@ fn session(
                 // A logged event.
                 Some(n) => match motcua::json::event_from(&v) {
                     Some(event) => {
-                        *last = Some(n);
+                        at.last = Some(n);
                         let old = chrono::Utc::now() - event.at > STILL_WORTH_ANNOUNCING;
                         Msg::Event {
                             replayed: n <= caught_up_at && (first || old),
@@ -188,4 +210,12 @@ fn session(
             }
         }
     }
+}
+
+/// Whether a read failed because the stream reached its lifetime (ureq's body timeout).
+fn is_timeout(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+            .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)))
 }

@@ -25,7 +25,9 @@ impl Board {
             office
                 .command("display-board")
                 .args(["--mute", "--server", url, "follow"])
-                .env("MOTCUA_DEVICE_TOKEN", token),
+                .env("MOTCUA_DEVICE_TOKEN", token)
+                // Renew the event stream often: renewals during the test must lose nothing.
+                .env("MOTCUA_STREAM_RENEW_MS", "300"),
         )
     }
 
