@@ -103,7 +103,7 @@ fn config_from_environment_variable() {
 #[test]
 fn bad_usage_exit_2_one_line() {
     let office = Office::new();
-    let cases: [(&str, &[&str], &str); 9] = [
+    let cases: [(&str, &[&str], &str); 14] = [
         ("kiosk", &["issue"], "--service"),
         ("kiosk", &["issue", "--servic", "TP"], "--servic"),
         ("kiosk", &["print", "--service", "TP"], "print"),
@@ -128,6 +128,27 @@ fn bad_usage_exit_2_one_line() {
             "counter",
             &["call-number", "--counter", "1", "--number", " "],
             "--number",
+        ),
+        ("counter", &["serve", "--listen", "8080"], "--listen '8080'"),
+        (
+            "counter",
+            &["device-token", "--name", "Bảng 1"],
+            "--name 'Bảng 1'",
+        ),
+        (
+            "counter",
+            &["device-token", "--name", "b1", "--role", "printer"],
+            "--role 'printer'",
+        ),
+        (
+            "display-board",
+            &["--server", "192.168.1.10", "follow"],
+            "--server '192.168.1.10'",
+        ),
+        (
+            "display-board",
+            &["--server", "http://192.168.1.10:8080", "follow"],
+            "MOTCUA_DEVICE_TOKEN",
         ),
     ];
     for (bin, args, needle) in cases {
