@@ -119,6 +119,38 @@ fn sign_in_and_every_counter_action_through_the_api() {
         "a paused counter calls nobody"
     );
     assert_eq!(m.act("resume", Value::Null, None).1["paused"], false);
+
+    // Start, hold and unhold, calling a given number, cancelling at the counter.
+    let called = m.act("call", Value::Null, None).1["ticket"].clone();
+    let number = called["number"].as_str().unwrap().to_string();
+    assert_eq!(
+        m.act("start", Value::Null, None).1["ticket"]["status"],
+        "serving"
+    );
+    assert_eq!(
+        m.act("hold", Value::Null, None).1["ticket"]["status"],
+        "held"
+    );
+    let (s, v) = m.act("unhold", json!({"number": number}), None);
+    assert_eq!((s, v["ticket"]["status"].as_str()), (200, Some("waiting")));
+    let (s, v) = m.act("call-number", json!({"number": "00001"}), None);
+    assert_eq!(
+        (
+            s,
+            v["ticket"]["number"].as_str(),
+            v["ticket"]["counter"].as_u64()
+        ),
+        (200, Some("00001"), Some(2))
+    );
+    assert_eq!(
+        m.act("cancel", Value::Null, None).1["ticket"]["status"],
+        "cancelled"
+    );
+    assert_eq!(
+        m.act("unhold", json!({"number": "00001"}), None).0,
+        409,
+        "a cancelled ticket is not held"
+    );
 }
 
 #[test]
