@@ -631,6 +631,7 @@ async fn sign_in(st: &AppState, headers: &HeaderMap, f: LoginForm) -> Result<Res
         );
         (id, left)
     };
+    tracing::info!(login = %o.login, counter, "signed in");
     // Events at the counter now carry this officer (reports per officer).
     write(st, move |s| {
         for c in left {
@@ -676,6 +677,7 @@ async fn logout(
         officer_for_write(&st, &headers)?;
     }
     st.sessions.lock().expect("sessions").remove(&id);
+    tracing::info!(login = %s.login, counter = s.counter, "signed out");
     if let Some(c) = s.counter {
         write(&st, move |s| s.set_counter_officer(c, None)).await?;
     }
