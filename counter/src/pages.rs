@@ -205,6 +205,116 @@ refresh();
     )
 }
 
+/// Labels of the rating buttons, 1 to 5.
+pub const RATINGS: [&str; 5] = [
+    "Rất không hài lòng",
+    "Không hài lòng",
+    "Bình thường",
+    "Hài lòng",
+    "Rất hài lòng",
+];
+
+/// The citizen's status page of one ticket (reached from the QR code on the ticket): where it is
+/// in the queue, where to go, and after service the rating buttons. `ahead`: tickets waiting
+/// before it; `rating`: the citizen's rating if given; `message`: why a rating was refused.
+pub fn status(
+    cfg: &Config,
+    t: &motcua::Ticket,
+    ahead: u32,
+    rating: Option<u8>,
+    message: Option<&str>,
+) -> String {
+    use motcua::Status;
+    let counter = t
+        .counter
+        .map(|n| {
+            cfg.counter(n)
+                .map_or(format!("Quầy {n}"), |c| c.name.clone())
+        })
+        .unwrap_or_default();
+    let (state, detail, live) = match t.status {
+        Status::Waiting => (
+            "Đang chờ".to_string(),
+            if ahead == 0 {
+                "Quý công dân là người tiếp theo.".to_string()
+            } else {
+                format!("Còn {ahead} người đang chờ trước quý công dân.")
+            },
+            true,
+        ),
+        Status::Called => (
+            format!("Mời đến {counter}"),
+            "Đến lượt quý công dân, xin mời đến quầy.".to_string(),
+            true,
+        ),
+        Status::Serving => (
+            format!("Đang phục vụ tại {counter}"),
+            String::new(),
+            true,
+        ),
+        Status::Held => (
+            "Tạm giữ".to_string(),
+            "Hồ sơ đang tạm giữ, cán bộ sẽ gọi lại quý công dân.".to_string(),
+            true,
+        ),
+        Status::Done => ("Đã hoàn thành".to_string(), String::new(), false),
+        Status::NoShow => (
+            "Vắng mặt".to_string(),
+            "Quý công dân đã vắng mặt khi được gọi. Vui lòng liên hệ cán bộ tại quầy để được gọi lại."
+                .to_string(),
+            false,
+        ),
+        Status::Cancelled => ("Đã hủy".to_string(), "Số này đã bị hủy.".to_string(), false),
+    };
+    let rate = match (t.status, rating) {
+        (Status::Done, Some(r)) => format!(
+            "<p class=\"thanks\">Cảm ơn quý công dân đã đánh giá: {}.</p>",
+            RATINGS[usize::from(r.clamp(1, 5)) - 1]
+        ),
+        (Status::Done, None) => {
+            let buttons: String = RATINGS
+                .iter()
+                .enumerate()
+                .map(|(i, label)| {
+                    format!(
+                        "<button type=\"submit\" name=\"score\" value=\"{}\">{label}</button>",
+                        i + 1
+                    )
+                })
+                .collect();
+            format!(
+                "<h2>Quý công dân có hài lòng với việc tiếp nhận hồ sơ?</h2>\
+                 <form method=\"post\" action=\"/t/{}/rate\" class=\"rate\">{buttons}</form>",
+                html_escape(&t.token)
+            )
+        }
+        _ => String::new(),
+    };
+    let service = cfg
+        .service(&t.service)
+        .map_or(t.service.clone(), |s| s.name.clone());
+    format!(
+        r#"<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">{refresh}
+<title>Số {number} – {office}</title>{STYLE}</head><body><main class="status">
+<h1>{office}</h1><p>Số thứ tự</p><div id="number">{number}</div><p>{service} · {date}</p>
+<h2 id="state">{state}</h2><p id="detail">{detail}</p>{rate}<p id="message" role="alert">{message}</p>
+</main></body></html>"#,
+        refresh = if live {
+            "<meta http-equiv=\"refresh\" content=\"10\">"
+        } else {
+            ""
+        },
+        office = html_escape(&cfg.office.name),
+        number = html_escape(&t.number),
+        service = html_escape(&service),
+        date = t.business_date.format("%d/%m/%Y"),
+        state = html_escape(&state),
+        detail = html_escape(&detail),
+        message = html_escape(message.unwrap_or("")),
+    )
+}
+
 /// Every SSE event kind the pages refresh on (a JavaScript array literal).
 const EVENT_KINDS: &str = "['issued','called','recalled','started','finished','no_show','held','unheld','reactivated','transferred','cancelled','voided','reprinted','changed']";
 
@@ -222,6 +332,8 @@ kbd{font-size:14px;background:#ffffff33;border-radius:4px;padding:2px 6px}
 select,input{font-size:20px;padding:10px}
 table{border-collapse:collapse;background:#fff;width:100%}td,th{border-bottom:1px solid #d1d5db;padding:8px;text-align:left;font-size:18px}
 table select{font-size:16px;padding:6px}
+.status{max-width:520px;margin:0 auto;padding:16px}.status #number{font-size:72px}
+.rate button{display:block;width:100%;margin:8px 0}.thanks{font-size:20px;color:#1b5e20}
 .login{max-width:420px;margin:60px auto;background:#fff;padding:24px;border-radius:12px}
 .login label{display:block;margin:12px 0}.login input,.login select{width:100%;box-sizing:border-box}
 #message{color:#b71c1c;font-size:20px}

@@ -25,6 +25,7 @@ fn figures_json(f: &Figures) -> Value {
         "unfinished": f.unfinished,
         "wait_mean_s": f.wait_mean_s,
         "service_mean_s": f.service_mean_s,
+        "rated": f.rated,
         "satisfied_share": f.satisfied_share,
     })
 }
@@ -87,6 +88,7 @@ pub fn to_csv(r: &Report) -> Result<String, csv::Error> {
         "unfinished",
         "wait_mean_s",
         "service_mean_s",
+        "rated",
         "satisfied_share",
     ])?;
     for (kind, key, name, f) in rows(r) {
@@ -101,6 +103,7 @@ pub fn to_csv(r: &Report) -> Result<String, csv::Error> {
             f.unfinished.to_string(),
             opt(f.wait_mean_s),
             opt(f.service_mean_s),
+            f.rated.to_string(),
             opt(f.satisfied_share),
         ])?;
     }
@@ -119,7 +122,7 @@ fn table(title: &str, first: &str, groups: &[Group]) -> String {
         first = html_escape(first),
     );
     if groups.is_empty() {
-        out.push_str("<tr><td colspan=\"9\">Không có số liệu</td></tr>");
+        out.push_str("<tr><td colspan=\"10\">Không có số liệu</td></tr>");
     }
     for g in groups {
         out.push_str(&format!(
@@ -132,11 +135,11 @@ fn table(title: &str, first: &str, groups: &[Group]) -> String {
     out
 }
 
-const HEAD: &str = "<th>Đã cấp</th><th>Đã phục vụ</th><th>Vắng mặt</th><th>Đã hủy</th><th>Chưa xong</th><th>Chờ trung bình (phút)</th><th>Phục vụ trung bình (phút)</th><th>Hài lòng</th>";
+const HEAD: &str = "<th>Đã cấp</th><th>Đã phục vụ</th><th>Vắng mặt</th><th>Đã hủy</th><th>Chưa xong</th><th>Chờ trung bình (phút)</th><th>Phục vụ trung bình (phút)</th><th>Lượt đánh giá</th><th>Hài lòng</th>";
 
 fn cells(f: &Figures) -> String {
     format!(
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
         f.issued,
         f.served,
         f.no_show,
@@ -144,6 +147,7 @@ fn cells(f: &Figures) -> String {
         f.unfinished,
         minutes(f.wait_mean_s),
         minutes(f.service_mean_s),
+        f.rated,
         f.satisfied_share
             .map_or("—".into(), |s| format!("{:.0} %", s * 100.0)),
     )
@@ -166,7 +170,7 @@ pub fn to_html(r: &Report, office: &str) -> String {
 <body><h1>Báo cáo tiếp nhận – {office}</h1><p>{period}</p>
 <h2>Tổng cộng</h2><table><thead><tr>{HEAD}</tr></thead><tbody><tr>{totals}</tr></tbody></table>
 {services}{counters}{officers}
-<p>“Chờ”: từ lúc lấy số đến lần gọi đầu tiên. “Phục vụ”: từ lúc bắt đầu (hoặc được gọi) đến lúc hoàn thành. “Hài lòng”: chưa thu thập đánh giá.</p>
+<p>“Chờ”: từ lúc lấy số đến lần gọi đầu tiên. “Phục vụ”: từ lúc bắt đầu (hoặc được gọi) đến lúc hoàn thành. “Hài lòng”: tỉ lệ đánh giá 4 hoặc 5 sao trên trang tra cứu số.</p>
 </body></html>"#,
         office = html_escape(office),
         totals = cells(&r.totals),

@@ -167,9 +167,10 @@ impl From<motcua::Error> for ApiError {
                 StatusCode::BAD_REQUEST
             }
             E::UnknownCounter(_) | E::TicketNotFound { .. } => StatusCode::NOT_FOUND,
-            E::NoCurrentTicket(_) | E::InvalidTransition { .. } | E::CounterPaused(_) => {
-                StatusCode::CONFLICT
-            }
+            E::NoCurrentTicket(_)
+            | E::InvalidTransition { .. }
+            | E::CounterPaused(_)
+            | E::NotRateable { .. } => StatusCode::CONFLICT,
             E::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => {
                 tracing::error!(error = %e, "request failed");
@@ -352,6 +353,8 @@ pub fn app(cfg: Config) -> motcua::Result<Router> {
         .route("/api/tickets", post(issue_ticket))
         .route("/api/tickets/{id}/{action}", post(ticket_action))
         .route("/api/events", get(events))
+        .route("/t/{token}", get(status_page))
+        .route("/t/{token}/rate", post(rate))
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "Không có trang hoặc thao tác này")
         })
@@ -1007,4 +1010,82 @@ async fn monitor_page(State(st): State<AppState>, headers: HeaderMap) -> Respons
             .into_response();
     }
     Html(pages::monitor(&st.cfg, &s.login, &s.csrf)).into_response()
+}
+
+/// The longest ticket token accepted (the store makes 24 hex digits).
+const MAX_TICKET_TOKEN_LEN: usize = 64;
+
+/// The ticket behind a status-page token, with the tickets waiting before it and its rating.
+async fn ticket_status(
+    st: &AppState,
+    token: String,
+) -> Result<(motcua::Ticket, u32, Option<u8>), ApiError> {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "Không tìm thấy phiếu này");
+    if token.is_empty()
+        || token.len() > MAX_TICKET_TOKEN_LEN
+        || !token.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(not_found());
+    }
+    let found = with_store(st, move |s| {
+        let Some(t) = s.ticket_by_token(&token)? else {
+            return Ok(None);
+        };
+        let ahead = s.waiting_before(&t)?;
+        let rating = s.rating(t.id)?;
+        Ok(Some((t, ahead, rating)))
+    })
+    .await?;
+    found.ok_or_else(not_found)
+}
+
+/// An HTML page for a citizen's request that went wrong.
+fn citizen_error(st: &AppState, ApiError(status, message): ApiError) -> Response {
+    (status, Html(pages::message(&st.cfg, &message))).into_response()
+}
+
+/// The citizen's status page (public: the token printed in the ticket's QR code is the key).
+async fn status_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
+    match ticket_status(&st, token).await {
+        Ok((t, ahead, rating)) => {
+            Html(pages::status(&st.cfg, &t, ahead, rating, None)).into_response()
+        }
+        Err(e) => citizen_error(&st, e),
+    }
+}
+
+/// A citizen rates a served ticket from its status page, once.
+async fn rate(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let (t, ahead, rating) = match ticket_status(&st, token).await {
+        Ok(found) => found,
+        Err(e) => return citizen_error(&st, e),
+    };
+    let score = std::str::from_utf8(&body)
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("score="))
+        .and_then(|v| v.parse::<u8>().ok())
+        .filter(|s| (1..=5).contains(s));
+    let refused = |code: StatusCode, message: &str| {
+        (
+            code,
+            Html(pages::status(&st.cfg, &t, ahead, rating, Some(message))),
+        )
+            .into_response()
+    };
+    let Some(score) = score else {
+        return refused(StatusCode::BAD_REQUEST, "Vui lòng chọn một mức đánh giá");
+    };
+    let id = t.id;
+    match write(&st, move |s| s.rate(id, score, Utc::now())).await {
+        Ok(()) => {
+            tracing::info!(number = %t.number, score, "rated");
+            Redirect::to(&format!("/t/{}", t.token)).into_response()
+        }
+        Err(ApiError(code, message)) => refused(code, &message),
+    }
 }

@@ -47,6 +47,16 @@ pub enum Error {
     /// An officer login that does not exist.
     #[error("no officer '{0}': add one with `counter user add`")]
     UnknownOfficer(String),
+    /// A citizen's rating that cannot be taken: the ticket was not served, or is rated already.
+    #[error("ticket {number} cannot be rated: {reason}")]
+    NotRateable {
+        /// The ticket's number.
+        number: String,
+        /// Why, in English (logs).
+        reason: &'static str,
+        /// Already rated (otherwise: not served yet).
+        rated: bool,
+    },
     /// The counter is paused and calls nobody until it resumes.
     #[error("counter {0} is paused: resume it first (counter resume --counter {0})")]
     CounterPaused(u32),
@@ -150,6 +160,12 @@ impl Error {
             Error::UnknownOfficer(l) => format!("Không có tài khoản {l}"),
             Error::CounterPaused(c) => {
                 format!("Quầy {c} đang tạm dừng, bấm \"Tiếp tục\" để gọi số")
+            }
+            Error::NotRateable { rated: true, .. } => {
+                "Quý công dân đã đánh giá phiếu này, xin cảm ơn".to_string()
+            }
+            Error::NotRateable { number, .. } => {
+                format!("Số {number} chưa được phục vụ xong, xin đánh giá sau khi hoàn thành")
             }
             Error::TicketNotFound { number, .. } => {
                 format!("Không tìm thấy số {number} trong ngày hôm nay")

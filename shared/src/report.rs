@@ -27,10 +27,14 @@ pub struct Figures {
     pub wait_mean_s: Option<f64>,
     /// Mean seconds from start (or call) to finish, over served tickets.
     pub service_mean_s: Option<f64>,
-    /// Share of ratings that were satisfied; `None` when nobody rated (ratings are not
-    /// collected yet).
+    /// Tickets the citizen rated on the status page.
+    pub rated: u32,
+    /// Share of those ratings that were satisfied (4 or 5 of 5); `None` when nobody rated.
     pub satisfied_share: Option<f64>,
 }
+
+/// The lowest rating (of 5) that counts as satisfied.
+pub const SATISFIED_FROM: u8 = 4;
 
 #[derive(Default)]
 struct Acc {
@@ -39,6 +43,7 @@ struct Acc {
     waits: u32,
     service_sum: f64,
     services: u32,
+    satisfied: u32,
 }
 
 impl Acc {
@@ -63,13 +68,21 @@ impl Acc {
             self.service_sum += (end - start).num_milliseconds().max(0) as f64 / 1000.0;
             self.services += 1;
         }
+        if let Some(score) = r.rating {
+            self.f.rated += 1;
+            self.satisfied += u32::from(score >= SATISFIED_FROM);
+        }
     }
 
     fn figures(self) -> Figures {
         let mean = |sum: f64, n: u32| (n > 0).then(|| (sum / f64::from(n) * 10.0).round() / 10.0);
+        let share = (self.f.rated > 0).then(|| {
+            (f64::from(self.satisfied) / f64::from(self.f.rated) * 1000.0).round() / 1000.0
+        });
         Figures {
             wait_mean_s: mean(self.wait_sum, self.waits),
             service_mean_s: mean(self.service_sum, self.services),
+            satisfied_share: share,
             ..self.f
         }
     }
@@ -207,6 +220,7 @@ mod tests {
             },
             first_called_at: called.map(at),
             officer: called.map(|_| "lan".to_string()),
+            rating: None,
         }
     }
 
@@ -220,9 +234,13 @@ mod tests {
             std::path::Path::new("motcua.toml"),
         )
         .unwrap();
+        let rated = |score| ReportRow {
+            rating: Some(score),
+            ..row(Status::Done, Some(10), Some(12), Some(18))
+        };
         let rows = [
-            // waited 10 min, served 6 min (from start)
-            row(Status::Done, Some(10), Some(12), Some(18)),
+            // waited 10 min, served 6 min (from start); rated 5 of 5
+            rated(5),
             // waited 20 min, finished without "start": served from the call, 4 min
             row(Status::Done, Some(20), None, Some(25)),
             row(Status::NoShow, Some(30), None, Some(32)),
@@ -241,7 +259,18 @@ mod tests {
             "(10 + 20 + 30) / 3 minutes"
         );
         assert_eq!(t.service_mean_s, Some(5.0 * 60.0), "(6 + 4) / 2 minutes");
-        assert_eq!(t.satisfied_share, None);
+        assert_eq!((t.rated, t.satisfied_share), (1, Some(1.0)));
+        let mut more = rows.to_vec();
+        more.push(rated(3));
+        more.push(rated(4));
+        let r3 = build(&more, &cfg, day, day);
+        assert_eq!(
+            (r3.totals.rated, r3.totals.satisfied_share),
+            (3, Some(0.667)),
+            "5 and 4 of 5, 3 is not"
+        );
+        let none = build(&rows[1..], &cfg, day, day);
+        assert_eq!((none.totals.rated, none.totals.satisfied_share), (0, None));
         assert_eq!(
             r.services.len(),
             2,

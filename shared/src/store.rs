@@ -17,13 +17,13 @@ use crate::error::{Error, Result};
 use crate::queue::{self, Action, Candidate, EventKind, Status, Ticket};
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 /// How long one statement waits for another process's lock before SQLITE_BUSY.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a write transaction is tried when SQLite still answers BUSY.
 pub const WRITE_ATTEMPTS: u32 = 5;
 
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -95,6 +95,14 @@ CREATE TABLE officer (
 ALTER TABLE counter_state ADD COLUMN officer TEXT;
 ALTER TABLE event ADD COLUMN officer TEXT;
 "#,
+    r#"
+-- Citizens rate the service of a finished ticket once, from its status page (1 to 5).
+CREATE TABLE rating (
+    ticket_id INTEGER PRIMARY KEY REFERENCES ticket (id),
+    score     INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+    at        INTEGER NOT NULL
+);
+"#,
 ];
 
 const TICKET_COLUMNS: &str = "id, service, origin_service, business_date, seq, number, priority, \
@@ -129,6 +137,8 @@ pub struct ReportRow {
     pub first_called_at: Option<DateTime<Utc>>,
     /// The officer signed in at the counter of its last event there, if any.
     pub officer: Option<String>,
+    /// The citizen's rating, 1 to 5, if given.
+    pub rating: Option<u8>,
 }
 
 /// A device's latest recorded state (e.g. the kiosk printer's "paper_near_end").
@@ -628,6 +638,65 @@ impl Store {
         })
     }
 
+    /// The ticket with this status-page token, if any.
+    pub fn ticket_by_token(&self, token: &str) -> Result<Option<Ticket>> {
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM ticket WHERE token = ?1");
+        Ok(self
+            .conn
+            .query_row(&sql, [token], ticket_from_row)
+            .optional()?)
+    }
+
+    /// How many tickets of the same service wait before `t` now (in queue order; a priority
+    /// ticket may still go first).
+    pub fn waiting_before(&self, t: &Ticket) -> Result<u32> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM ticket WHERE status = 'waiting' AND business_date = ?1 \
+             AND service = ?2 AND (queue_at < ?3 OR (queue_at = ?3 AND id < ?4))",
+            params![t.business_date.to_string(), t.service, ms(t.queue_at), t.id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The citizen's rating of a ticket, if given.
+    pub fn rating(&self, ticket_id: i64) -> Result<Option<u8>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT score FROM rating WHERE ticket_id = ?1",
+                [ticket_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records a citizen's rating (1 to 5) of a served ticket; once per ticket.
+    pub fn rate(&mut self, ticket_id: i64, score: u8, now: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| {
+            let t = load_ticket(tx, ticket_id)?;
+            if t.status != Status::Done {
+                return Err(Error::NotRateable {
+                    number: t.number,
+                    reason: "it has not been served",
+                    rated: false,
+                });
+            }
+            let inserted = tx.execute(
+                "INSERT INTO rating (ticket_id, score, at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (ticket_id) DO NOTHING",
+                params![ticket_id, score.clamp(1, 5), ms(now)],
+            )?;
+            if inserted == 0 {
+                return Err(Error::NotRateable {
+                    number: t.number,
+                    reason: "it is rated already",
+                    rated: true,
+                });
+            }
+            Ok(())
+        })
+    }
+
     /// Every ticket of the service days `from..=to` for reports, with the time it was first
     /// called and the officer of its last event at a counter.
     pub fn report_rows(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ReportRow>> {
@@ -635,7 +704,8 @@ impl Store {
             "SELECT {TICKET_COLUMNS}, \
              (SELECT MIN(e.at) FROM event e WHERE e.ticket_id = ticket.id AND e.kind = 'called'), \
              (SELECT e.officer FROM event e WHERE e.ticket_id = ticket.id AND e.officer IS NOT NULL \
-              ORDER BY e.id DESC LIMIT 1) \
+              ORDER BY e.id DESC LIMIT 1), \
+             (SELECT score FROM rating WHERE rating.ticket_id = ticket.id) \
              FROM ticket WHERE business_date BETWEEN ?1 AND ?2 ORDER BY id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
@@ -645,6 +715,7 @@ impl Store {
                 ticket: ticket_from_row(r)?,
                 first_called_at: first_called.map(from_ms).transpose()?,
                 officer: r.get(19)?,
+                rating: r.get(20)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -89,7 +89,7 @@ fn report_per_service_counter_and_officer() {
     assert_eq!(t["cancelled"], count("cancelled"));
     assert!(t["wait_mean_s"].as_f64().unwrap() >= 0.0);
     assert!(t["service_mean_s"].as_f64().unwrap() >= 0.0);
-    assert_eq!(t["satisfied_share"], Value::Null, "no ratings collected");
+    assert_eq!(t["satisfied_share"], Value::Null, "nobody rated");
 
     let by = |list: &str, key: &str, k: &str| -> Value {
         r[list]
