@@ -401,12 +401,7 @@ fn status_vi(t: &Ticket) -> String {
 }
 
 fn device_token(name: &str, role: &str) -> anyhow::Result<()> {
-    let name_ok = !name.is_empty()
-        && name.len() <= 32
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    if !name_ok {
+    if !motcua::config::is_slug(name) {
         return Err(UsageError(format!(
             "--name '{name}': use 1-32 of a-z, 0-9, '_' and '-', e.g. board-hall"
         ))

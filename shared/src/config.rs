@@ -109,6 +109,14 @@ impl Default for BoardSettings {
     }
 }
 
+/// A short identifier: 1 to 32 of a-z, 0-9, '_' and '-' (priority codes, device names).
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
 /// Parses "WxH" (e.g. 1920x1080) within 320..=7680 each way.
 pub fn parse_size(s: &str) -> Option<(u32, u32)> {
     let (w, h) = s.trim().split_once(['x', 'X'])?;
@@ -516,6 +524,22 @@ impl Validator<'_> {
     }
 
     /// One of a fixed set of words; `None` gives `default`.
+    /// A short identifier ([`is_slug`]) that `taken` says is not used yet.
+    fn slug(&self, key: &str, v: Spanned<String>, taken: impl Fn(&str) -> bool) -> Result<String> {
+        let span = v.span();
+        let s = v.into_inner();
+        if !is_slug(&s) {
+            return Err(self.err(
+                span,
+                format!("`{key}` = '{s}': use 1-32 of a-z, 0-9, '_' and '-'"),
+            ));
+        }
+        if taken(&s) {
+            return Err(self.err(span, format!("`{key}` = '{s}' is used twice")));
+        }
+        Ok(s)
+    }
+
     fn choice<T: Copy>(
         &self,
         key: &str,
@@ -704,22 +728,9 @@ impl Validator<'_> {
         let mut priorities: Vec<Priority> = Vec::new();
         for (i, p) in raw.priorities.into_iter().enumerate() {
             let key = format!("priorities[{i}]");
-            let span = p.code.span();
-            let code = p.code.into_inner();
-            if code.is_empty()
-                || code.len() > 32
-                || !code
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-            {
-                return Err(self.err(
-                    span,
-                    format!("`{key}.code` = '{code}': use 1-32 of a-z, 0-9, '_' and '-'"),
-                ));
-            }
-            if priorities.iter().any(|o| o.code == code) {
-                return Err(self.err(span, format!("`{key}.code` = '{code}' is used twice")));
-            }
+            let code = self.slug(&format!("{key}.code"), p.code, |c| {
+                priorities.iter().any(|o| o.code == c)
+            })?;
             let name = self.text(&format!("{key}.name"), p.name)?;
             priorities.push(Priority { code, name });
         }
@@ -940,22 +951,9 @@ impl Validator<'_> {
         let mut devices: Vec<Device> = Vec::new();
         for (i, d) in raw.devices.into_iter().enumerate() {
             let key = format!("devices[{i}]");
-            let span = d.name.span();
-            let name = d.name.into_inner();
-            if name.is_empty()
-                || name.len() > 32
-                || !name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-            {
-                return Err(self.err(
-                    span,
-                    format!("`{key}.name` = '{name}': use 1-32 of a-z, 0-9, '_' and '-'"),
-                ));
-            }
-            if devices.iter().any(|o| o.name == name) {
-                return Err(self.err(span, format!("`{key}.name` = '{name}' is used twice")));
-            }
+            let name = self.slug(&format!("{key}.name"), d.name, |n| {
+                devices.iter().any(|o| o.name == n)
+            })?;
             let role = self.choice(
                 &format!("{key}.role"),
                 d.role,
