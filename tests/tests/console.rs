@@ -279,6 +279,18 @@ fn roles_supervisor_monitor_and_device_tokens() {
         "{page}"
     );
     assert!(page.contains("name=\"csrf\""), "a fresh form to try again");
+    // A sign-in posted from elsewhere (no form cookie, as a cross-site form would) is refused.
+    let r = nobody
+        .agent
+        .post(&format!("{}/login", nobody.base))
+        .send_form([
+            ("login", "lan"),
+            ("pin", "2468"),
+            ("counter", "1"),
+            ("csrf", "forged"),
+        ])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403, "login CSRF");
     let (s, v) = nobody.get("/no/such/page");
     assert_eq!(s, 404);
     assert!(v.contains("Không có trang"), "{v}");
