@@ -80,8 +80,8 @@ pub struct AppState {
     /// Device tokens already checked against their argon2 hash: token -> device index.
     devices_seen: Arc<Mutex<HashMap<String, usize>>>,
     events: broadcast::Sender<Broadcast>,
-    /// Wakes the event poller right after this server commits (other processes' commits are
-    /// found by polling).
+    /// Wakes the event poller right after a commit (this server's, or another process's through
+    /// [`motcua::wake`]); the poll every 50 ms stays as the fallback.
     committed: Arc<tokio::sync::Notify>,
     hasher: Hasher,
 }
@@ -334,6 +334,9 @@ pub fn app(cfg: Config) -> motcua::Result<Router> {
         committed: Arc::default(),
         hasher: Hasher::start(),
     };
+    // Commits by other processes (kiosks, the CLI) wake the poller too.
+    let committed = st.committed.clone();
+    motcua::wake::on_wake(&st.cfg.office.database, move || committed.notify_one());
     tokio::spawn(poll_events(
         st.events.clone(),
         Arc::new(Mutex::new(poll_store)),

@@ -14,8 +14,40 @@ use display_board::voice::{Announcer, Bank};
 use motcua::cli::UsageError;
 use motcua::{Config, Store};
 
-/// How often the database is polled for new commits (NOTES.md: 50 ms → p99 ≈ 50 ms, 0.2 % CPU).
+/// How often the database is polled for new commits (NOTES.md: 50 ms → p99 ≈ 50 ms, 0.2 % CPU);
+/// commits by other processes also wake the board at once ([`motcua::wake`]).
 const POLL: Duration = Duration::from_millis(50);
+
+thread_local! {
+    /// The window's poll-and-draw step, for wake-ups arriving from the wake thread.
+    static TICK: std::cell::RefCell<Option<Rc<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The pace of the headless loops: wait up to [`POLL`], less when a commit wakes the board.
+struct Pace(Option<std::sync::mpsc::Receiver<()>>);
+
+impl Pace {
+    fn new(cfg: &Config, feed: &Feed) -> Pace {
+        let Feed::Database = feed else {
+            return Pace(None);
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        motcua::wake::on_wake(&cfg.office.database, move || {
+            let _ = tx.send(());
+        });
+        Pace(Some(rx))
+    }
+
+    fn wait(&self) {
+        match &self.0 {
+            Some(rx) => {
+                let _ = rx.recv_timeout(POLL);
+                while rx.try_recv().is_ok() {}
+            }
+            None => std::thread::sleep(POLL),
+        }
+    }
+}
 
 /// motcua display board: who is called to which counter.
 #[derive(Parser)]
@@ -253,6 +285,7 @@ fn announce(voice: &Announcer, calls: &[display_board::board::Call]) {
 
 fn follow(cfg: &Config, feed: &Feed, mute: bool) -> anyhow::Result<()> {
     let voice = announcer(cfg, mute)?;
+    let pace = Pace::new(cfg, feed);
     let (mut f, replayed) = feed.open(cfg)?;
     for c in &replayed {
         print_call(c)?;
@@ -264,7 +297,7 @@ fn follow(cfg: &Config, feed: &Feed, mute: bool) -> anyhow::Result<()> {
             }
             announce(&voice, &calls);
         }
-        std::thread::sleep(POLL);
+        pace.wait();
     }
 }
 
@@ -272,6 +305,7 @@ fn run_fbdev(cfg: &Config, feed: &Feed, dev: &std::path::Path, mute: bool) -> an
     let mut fb = display_board::present::FbDev::open(dev)
         .with_context(|| format!("cannot use {}", dev.display()))?;
     let voice = announcer(cfg, mute)?;
+    let pace = Pace::new(cfg, feed);
     let (mut f, _) = feed.open(cfg)?;
     let mut shown = None;
     loop {
@@ -285,7 +319,7 @@ fn run_fbdev(cfg: &Config, feed: &Feed, dev: &std::path::Path, mute: bool) -> an
             fb.show(&display_board::render(&f.board, cfg, now, fb.size()))?;
             shown = Some(key);
         }
-        std::thread::sleep(POLL);
+        pace.wait();
     }
 }
 
@@ -311,9 +345,8 @@ fn run_window(cfg: &Config, feed: &Feed, windowed: bool, mute: bool) -> anyhow::
     let follower = Rc::new(std::cell::RefCell::new(follower));
     let cfg2 = cfg.clone();
     let weak = window.as_weak();
-    let mut shown = None;
-    let timer = slint::Timer::default();
-    timer.start(slint::TimerMode::Repeated, POLL, move || {
+    let shown = std::cell::Cell::new(None);
+    let tick: Rc<dyn Fn()> = Rc::new(move || {
         let now = Utc::now();
         let mut f = follower.borrow_mut();
         match f.poll(now) {
@@ -323,13 +356,29 @@ fn run_window(cfg: &Config, feed: &Feed, windowed: bool, mute: bool) -> anyhow::
         }
         // Redraw only when something visible changed (content, clock, blink, scrolling notice).
         let key = display_board::frame_key(&f.board, f.revision, &cfg2, now, size);
-        if shown != Some(key) {
+        if shown.get() != Some(key) {
             if let Some(w) = weak.upgrade() {
                 w.set_frame(to_image(&display_board::render(&f.board, &cfg2, now, size)));
             }
-            shown = Some(key);
+            shown.set(Some(key));
         }
     });
+    // Every 50 ms, and at once when another process commits (database feed).
+    let timer = slint::Timer::default();
+    let on_timer = tick.clone();
+    timer.start(slint::TimerMode::Repeated, POLL, move || on_timer());
+    if let Feed::Database = feed {
+        TICK.with(|t| *t.borrow_mut() = Some(tick));
+        motcua::wake::on_wake(&cfg.office.database, || {
+            let _ = slint::invoke_from_event_loop(|| {
+                TICK.with(|t| {
+                    if let Some(tick) = &*t.borrow() {
+                        tick();
+                    }
+                })
+            });
+        });
+    }
     window.run()?;
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod secret;
 pub mod store;
 pub mod ticket;
 pub mod vi;
+pub mod wake;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -186,6 +186,8 @@ pub struct QueueState {
 pub struct Store {
     conn: Connection,
     cfg: Config,
+    /// The database file, whose followers are woken after each commit ([`crate::wake`]).
+    path: std::path::PathBuf,
 }
 
 fn ms(t: DateTime<Utc>) -> i64 {
@@ -318,6 +320,7 @@ impl Store {
         let mut store = Store {
             conn,
             cfg: cfg.clone(),
+            path: path.to_path_buf(),
         };
         store.migrate()?;
         Ok(store)
@@ -365,7 +368,11 @@ impl Store {
                     attempt += 1;
                 }
                 Err(e) if is_busy(&e) => return Err(Error::Busy(attempt)),
-                other => return other,
+                Ok(value) => {
+                    crate::wake::notify(&self.path);
+                    return Ok(value);
+                }
+                Err(e) => return Err(e),
             }
         }
     }
@@ -977,6 +984,11 @@ impl Store {
         )?;
         let rows = stmt.query_map([day.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// A number that changes whenever another connection commits (`PRAGMA data_version`).
