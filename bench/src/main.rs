@@ -668,10 +668,10 @@ impl Officer {
         })
     }
 
-    /// POSTs a counter action; the time it took in ms.
-    fn act(&self, action: &str) -> anyhow::Result<f64> {
+    /// POSTs a counter action: the time to its answer in ms, and the answer.
+    fn act(&self, action: &str) -> anyhow::Result<(f64, serde_json::Value)> {
         let t0 = Instant::now();
-        let r = self
+        let mut r = self
             .agent
             .post(&format!("{}/api/counter/{action}", self.base))
             .header("Cookie", &self.cookie)
@@ -681,7 +681,7 @@ impl Officer {
         if !r.status().is_success() {
             bail!("{action}: {}", r.status());
         }
-        Ok(ms)
+        Ok((ms, r.body_mut().read_json()?))
     }
 }
 
@@ -774,6 +774,7 @@ fn console_bench(
                                 std::thread::sleep(std::time::Duration::from_millis(pause));
                             }
                             o.act(if i % 2 == 0 { "call" } else { "finish" })
+                                .map(|(ms, _)| ms)
                         })
                         .collect()
                 })
@@ -836,14 +837,7 @@ fn console_bench(
         let mut delivery = Vec::new();
         for _ in 0..calls {
             let t = Instant::now();
-            let r = caller
-                .agent
-                .post(&format!("{base}/api/counter/call"))
-                .header("Cookie", &caller.cookie)
-                .header("X-CSRF-Token", &caller.csrf)
-                .send_json(serde_json::json!({}))?
-                .body_mut()
-                .read_json::<serde_json::Value>()?;
+            let (_, r) = caller.act("call")?;
             let number = r["ticket"]["number"]
                 .as_str()
                 .context("a ticket was called")?

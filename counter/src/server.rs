@@ -211,6 +211,15 @@ async fn write<T: Send + 'static>(
     r
 }
 
+/// A field of a URL-encoded form body whose values need no decoding (hex tokens, digits).
+fn form_field<'a>(body: &'a [u8], name: &str) -> Option<&'a str> {
+    std::str::from_utf8(body).ok()?.split('&').find_map(|kv| {
+        kv.split_once('=')
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    })
+}
+
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -675,11 +684,7 @@ async fn logout(
     // The sign-out form posts the CSRF token as a field (hex, never URL-encoded); scripts may
     // send the header instead.
     let (id, s) = session(&st, &headers).ok_or_else(ApiError::signed_out)?;
-    let field = std::str::from_utf8(&body)
-        .unwrap_or("")
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("csrf="));
-    if field != Some(s.csrf.as_str()) {
+    if form_field(&body, "csrf") != Some(s.csrf.as_str()) {
         officer_for_write(&st, &headers)?;
     }
     st.sessions.lock().expect("sessions").remove(&id);
@@ -1067,10 +1072,7 @@ async fn rate(
         Ok(found) => found,
         Err(e) => return citizen_error(&st, e),
     };
-    let score = std::str::from_utf8(&body)
-        .unwrap_or("")
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("score="))
+    let score = form_field(&body, "score")
         .and_then(|v| v.parse::<u8>().ok())
         .filter(|s| (1..=5).contains(s));
     let refused = |code: StatusCode, message: &str| {
