@@ -729,9 +729,14 @@ fn console_bench(
     let mut store = Store::open(&cfg)?;
     let hash = motcua::secret::hash_password("2468").map_err(anyhow::Error::msg)?;
     for n in 1..=officers {
-        store.add_officer(&format!("o{n}"), &hash, "officer", Utc::now())?;
+        store.add_officer(
+            &format!("o{n}"),
+            &hash,
+            motcua::config::Role::Officer,
+            Utc::now(),
+        )?;
     }
-    store.add_officer("sup", &hash, "supervisor", Utc::now())?;
+    store.add_officer("sup", &hash, motcua::config::Role::Supervisor, Utc::now())?;
     // Enough citizens that every call finds one.
     for _ in 0..(officers * actions / 2 + calls + 10) {
         store.issue("TP", None, Utc::now())?;

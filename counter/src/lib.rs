@@ -1,5 +1,5 @@
 //! The counter's library: the staff console server (`counter serve`), its pages, and reports.
 
+pub mod http;
 mod pages;
 pub mod report;
-pub mod server;

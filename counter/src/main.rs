@@ -7,6 +7,7 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use motcua::cli::UsageError;
+use motcua::config::{DeviceRole, Role};
 use motcua::{Action, Config, Store, Ticket};
 
 /// motcua counter: move the queue from an officer's counter.
@@ -175,21 +176,7 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
-    let cli: Cli = motcua::cli::parse_args();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("counter: {e:#}");
-            ExitCode::from(motcua::cli::exit_code(e.as_ref()) as u8)
-        }
-    }
+    motcua::cli::main("counter", |cli| run(cli).map(|()| ExitCode::SUCCESS))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -214,10 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("listening on http://{}", listener.local_addr()?);
             use std::io::Write;
             std::io::stdout().flush()?;
-            let shutdown = async {
-                let _ = tokio::signal::ctrl_c().await;
-            };
-            counter::server::run(listener, cfg, shutdown).await
+            counter::http::run(listener, cfg, counter::http::shutdown_signal()).await
         });
     }
     let mut store = Store::open(&cfg).context("cannot open the queue database")?;
@@ -268,7 +252,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Queue { json } => {
             let state = store.state(now)?;
             if json {
-                println!("{}", motcua::json::state(&state, &cfg));
+                println!("{}", to_json(&motcua::api::QueueState::of(&state, &cfg)));
             } else {
                 println!("Ngày {}", state.business_date);
                 for (code, n) in &state.waiting {
@@ -304,13 +288,14 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Add { login, pin, role } => {
             login_ok(&login)?;
-            if role != "officer" && role != "supervisor" {
+            let Some(role) = Role::parse(&role) else {
                 return Err(
                     UsageError(format!("--role '{role}': use officer or supervisor")).into(),
                 );
-            }
+            };
             let hash = motcua::secret::hash_password(&pin).map_err(UsageError)?;
-            store.add_officer(&login, &hash, &role, Utc::now())?;
+            store.add_officer(&login, &hash, role, Utc::now())?;
+            let role = role.as_str();
             println!("Đã thêm tài khoản {login} ({role}).");
         }
         UserCommand::List => {
@@ -320,7 +305,7 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
                 } else {
                     "đang dùng"
                 };
-                println!("{:<24} {:<11} {state}", o.login, o.role);
+                println!("{:<24} {:<11} {state}", o.login, o.role.as_str());
             }
         }
         UserCommand::Disable { login } => {
@@ -339,10 +324,11 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
 fn pause(store: &mut Store, at: &At, paused: bool) -> anyhow::Result<()> {
     store.set_paused(at.counter, paused)?;
     if at.json {
-        println!(
-            "{}",
-            serde_json::json!({ "counter": at.counter, "paused": paused })
-        );
+        let out = motcua::api::Paused {
+            counter: at.counter,
+            paused,
+        };
+        println!("{}", to_json(&out));
     } else if paused {
         println!("Quầy {} tạm dừng.", at.counter);
     } else {
@@ -377,8 +363,10 @@ fn numbered(
 
 fn print_ticket(cfg: &Config, at: &At, t: Option<&Ticket>) -> anyhow::Result<()> {
     if at.json {
-        let out = serde_json::json!({ "ticket": t.map(|t| motcua::json::ticket(t, cfg)) });
-        println!("{out}");
+        let out = motcua::api::TicketReply {
+            ticket: t.map(|t| motcua::api::Ticket::of(t, cfg)),
+        };
+        println!("{}", to_json(&out));
         return Ok(());
     }
     match t {
@@ -407,10 +395,10 @@ fn device_token(name: &str, role: &str) -> anyhow::Result<()> {
         ))
         .into());
     }
-    if role != "board" && role != "kiosk" {
+    if DeviceRole::parse(role).is_none() {
         return Err(UsageError(format!("--role '{role}': use board or kiosk")).into());
     }
-    let (token, hash) = counter::server::device_token().map_err(anyhow::Error::msg)?;
+    let (token, hash) = counter::http::auth::device_token().map_err(anyhow::Error::msg)?;
     println!("# Token for {name} (give it to the device, e.g. MOTCUA_DEVICE_TOKEN={token}):");
     println!("# {token}");
     println!("# Put this in the server's config (only the hash is kept there):");
@@ -447,4 +435,9 @@ fn report(
     };
     std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
+}
+
+/// One JSON object on one line.
+fn to_json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).expect("wire types serialise")
 }

@@ -63,33 +63,34 @@ impl Snapshot {
         }
     }
 
-    /// From the JSON of `motcua::json::state` (a server's `/api/state`); `None` if malformed.
-    pub fn from_json(v: &serde_json::Value) -> Option<Snapshot> {
-        let num = |v: &serde_json::Value| v.as_u64().and_then(|n| u32::try_from(n).ok());
-        let mut s = Snapshot {
-            last_event_id: v["last_event_id"].as_i64()?,
-            ..Snapshot::default()
-        };
-        for w in v["waiting"].as_array()? {
-            s.waiting
-                .push((w["service"].as_str()?.to_string(), num(&w["waiting"])?));
+    /// From the wire form of the state (a server's `/api/state`).
+    pub fn of_api(s: &motcua::api::QueueState) -> Snapshot {
+        Snapshot {
+            waiting: s
+                .waiting
+                .iter()
+                .map(|w| (w.service.clone(), w.waiting))
+                .collect(),
+            current: s
+                .counters
+                .iter()
+                .map(|c| {
+                    (
+                        c.counter,
+                        c.ticket
+                            .as_ref()
+                            .map(|t| (t.number.clone(), t.service.clone())),
+                    )
+                })
+                .collect(),
+            paused: s
+                .counters
+                .iter()
+                .filter(|c| c.paused)
+                .map(|c| c.counter)
+                .collect(),
+            last_event_id: s.last_event_id,
         }
-        for c in v["counters"].as_array()? {
-            let n = num(&c["counter"])?;
-            if c["paused"].as_bool()? {
-                s.paused.push(n);
-            }
-            let t = &c["ticket"];
-            let current = match t {
-                serde_json::Value::Null => None,
-                t => Some((
-                    t["number"].as_str()?.to_string(),
-                    t["service"].as_str()?.to_string(),
-                )),
-            };
-            s.current.push((n, current));
-        }
-        Some(s)
     }
 }
 

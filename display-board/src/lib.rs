@@ -5,6 +5,7 @@ pub mod follow;
 pub mod frame;
 pub mod present;
 pub mod remote;
+pub mod run;
 pub mod scene;
 pub mod voice;
 

@@ -10,8 +10,10 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use display_board::follow::Follower;
+use display_board::run::{NoScreen, Runner, Screen, stop_on_signals};
 use display_board::voice::{Announcer, Bank};
 use motcua::cli::UsageError;
+use motcua::clock::SystemClock;
 use motcua::{Config, Store};
 
 /// How often the database is polled for new commits (NOTES.md: 50 ms → p99 ≈ 50 ms, 0.2 % CPU);
@@ -112,21 +114,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli: Cli = motcua::cli::parse_args();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("display-board: {e:#}");
-            ExitCode::from(motcua::cli::exit_code(e.as_ref()) as u8)
-        }
-    }
+    motcua::cli::main("display-board", |cli| run(cli).map(|()| ExitCode::SUCCESS))
 }
 
 fn announcer(cfg: &Config, mute: bool) -> anyhow::Result<Announcer> {
@@ -232,12 +220,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write {}", out.display()))?;
             Ok(())
         }
-        Some(Command::Follow) => follow(&cfg, &feed, cli.mute),
+        Some(Command::Follow) => run_headless(&cfg, &feed, &mut NoScreen, cli.mute, true),
         Some(Command::State { json }) => {
             let store = Store::open(&cfg).context("cannot open the queue database")?;
             let state = store.state(Utc::now())?;
             if json {
-                println!("{}", motcua::json::state(&state, &cfg));
+                println!(
+                    "{}",
+                    serde_json::to_string(&motcua::api::QueueState::of(&state, &cfg))?
+                );
                 return Ok(());
             }
             println!("{}", cfg.office.name);
@@ -255,13 +246,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         None => match cli.fbdev {
-            Some(dev) => run_fbdev(&cfg, &feed, &dev, cli.mute),
+            Some(dev) => {
+                let mut fb = display_board::present::FbDev::open(&dev)
+                    .with_context(|| format!("cannot use {}", dev.display()))?;
+                run_headless(&cfg, &feed, &mut fb, cli.mute, false)
+            }
             None => run_window(&cfg, &feed, cli.windowed, cli.mute),
         },
     }
 }
 
-fn print_call(c: &display_board::board::Call) -> anyhow::Result<()> {
+fn print_call(c: &display_board::board::Call) -> std::io::Result<()> {
     let line = serde_json::json!({
         "event_id": c.event_id,
         "number": c.number,
@@ -272,60 +267,59 @@ fn print_call(c: &display_board::board::Call) -> anyhow::Result<()> {
     });
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}")?;
-    out.flush()?;
+    out.flush()
+}
+
+/// The board's loop on a screen without a window: the framebuffer, or none (`follow`).
+fn run_headless(
+    cfg: &Config,
+    feed: &Feed,
+    screen: &mut dyn Screen,
+    mute: bool,
+    print: bool,
+) -> anyhow::Result<()> {
+    let stop = stop_on_signals()?;
+    let voice = announcer(cfg, mute)?;
+    let pace = Pace::new(cfg, feed);
+    let (f, replayed) = feed.open(cfg)?;
+    if print {
+        for c in &replayed {
+            print_call(c)?;
+        }
+    }
+    let mut runner = Runner::new(cfg, f, Some(voice));
+    runner.run(&SystemClock, screen, &|| pace.wait(), &stop, |calls| {
+        if print {
+            calls.iter().try_for_each(print_call)?;
+        }
+        Ok(())
+    })?;
+    tracing::info!("stopped");
     Ok(())
 }
 
-/// Announces the calls that are not replays.
-fn announce(voice: &Announcer, calls: &[display_board::board::Call]) {
-    for c in calls.iter().filter(|c| !c.replayed) {
-        voice.announce(&c.number, c.counter);
-    }
+/// The window as a [`Screen`].
+struct WindowScreen {
+    window: slint::Weak<display_board::present::BoardWindow>,
+    size: (u32, u32),
 }
 
-fn follow(cfg: &Config, feed: &Feed, mute: bool) -> anyhow::Result<()> {
-    let voice = announcer(cfg, mute)?;
-    let pace = Pace::new(cfg, feed);
-    let (mut f, replayed) = feed.open(cfg)?;
-    for c in &replayed {
-        print_call(c)?;
+impl Screen for WindowScreen {
+    fn size(&self) -> (u32, u32) {
+        self.size
     }
-    loop {
-        if let Some(calls) = f.poll(Utc::now())? {
-            for c in &calls {
-                print_call(c)?;
-            }
-            announce(&voice, &calls);
+    fn show(&mut self, frame: &display_board::frame::Frame) -> std::io::Result<()> {
+        if let Some(w) = self.window.upgrade() {
+            w.set_frame(display_board::present::to_image(frame));
         }
-        pace.wait();
-    }
-}
-
-fn run_fbdev(cfg: &Config, feed: &Feed, dev: &std::path::Path, mute: bool) -> anyhow::Result<()> {
-    let mut fb = display_board::present::FbDev::open(dev)
-        .with_context(|| format!("cannot use {}", dev.display()))?;
-    let voice = announcer(cfg, mute)?;
-    let pace = Pace::new(cfg, feed);
-    let (mut f, _) = feed.open(cfg)?;
-    let mut shown = None;
-    loop {
-        let now = Utc::now();
-        if let Some(calls) = f.poll(now)? {
-            announce(&voice, &calls);
-        }
-        // Redraw only when something visible changed (content, clock, blink, scrolling notice).
-        let key = display_board::frame_key(&f.board, f.revision, cfg, now, fb.size());
-        if shown != Some(key) {
-            fb.show(&display_board::render(&f.board, cfg, now, fb.size()))?;
-            shown = Some(key);
-        }
-        pace.wait();
+        Ok(())
     }
 }
 
 fn run_window(cfg: &Config, feed: &Feed, windowed: bool, mute: bool) -> anyhow::Result<()> {
-    use display_board::present::{BoardWindow, to_image};
+    use display_board::present::BoardWindow;
     use slint::ComponentHandle;
+    let stop = stop_on_signals()?;
     let voice = announcer(cfg, mute)?;
     let (follower, _) = feed.open(cfg)?;
     let window = BoardWindow::new()?;
@@ -336,33 +330,25 @@ fn run_window(cfg: &Config, feed: &Feed, windowed: bool, mute: bool) -> anyhow::
     if !windowed {
         window.window().set_fullscreen(true);
     }
-    window.set_frame(to_image(&display_board::render(
-        &follower.board,
+    let runner = Rc::new(std::cell::RefCell::new(Runner::new(
         cfg,
-        Utc::now(),
-        size,
+        follower,
+        Some(voice),
     )));
-    let follower = Rc::new(std::cell::RefCell::new(follower));
-    let cfg2 = cfg.clone();
-    let weak = window.as_weak();
-    let shown = std::cell::Cell::new(None);
+    let screen = Rc::new(std::cell::RefCell::new(WindowScreen {
+        window: window.as_weak(),
+        size,
+    }));
     let tick: Rc<dyn Fn()> = Rc::new(move || {
-        let now = Utc::now();
-        let mut f = follower.borrow_mut();
-        match f.poll(now) {
-            Ok(Some(calls)) => announce(&voice, &calls),
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "cannot read the queue"),
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let _ = slint::quit_event_loop();
+            return;
         }
-        // Redraw only when something visible changed (content, clock, blink, scrolling notice).
-        let key = display_board::frame_key(&f.board, f.revision, &cfg2, now, size);
-        if shown.get() != Some(key) {
-            if let Some(w) = weak.upgrade() {
-                w.set_frame(to_image(&display_board::render(&f.board, &cfg2, now, size)));
-            }
-            shown.set(Some(key));
-        }
+        let _ = runner
+            .borrow_mut()
+            .step(Utc::now(), &mut *screen.borrow_mut());
     });
+    tick();
     // Every 50 ms, and at once when another process commits (database feed).
     let timer = slint::Timer::default();
     let on_timer = tick.clone();
@@ -380,5 +366,6 @@ fn run_window(cfg: &Config, feed: &Feed, windowed: bool, mute: bool) -> anyhow::
         });
     }
     window.run()?;
+    tracing::info!("stopped");
     Ok(())
 }

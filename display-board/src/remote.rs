@@ -7,8 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
 
+use motcua::api::{Message, QueueState};
 use motcua::store::Event;
-use serde_json::Value;
 
 use crate::board::Snapshot;
 
@@ -91,13 +91,11 @@ fn get_state(agent: &ureq::Agent, url: &str, auth: &str) -> Result<(Snapshot, i6
         .header("Authorization", auth)
         .call()
         .map_err(|e| format!("cannot read {url}/api/state: {e}"))?;
-    let v: Value = r
+    let v: QueueState = r
         .body_mut()
         .read_json()
-        .map_err(|e| format!("unreadable /api/state: {e}"))?;
-    let snap = Snapshot::from_json(&v).ok_or("unexpected /api/state")?;
-    let day_start = v["day_start_event_id"].as_i64().unwrap_or(0);
-    Ok((snap, day_start))
+        .map_err(|e| format!("unexpected /api/state: {e}"))?;
+    Ok((Snapshot::of_api(&v), v.day_start_event_id.unwrap_or(0)))
 }
 
 /// Where the board is in the server's event log.
@@ -163,12 +161,13 @@ fn session(
         } else if let Some(v) = l.strip_prefix("data:") {
             data.push_str(v.trim_start());
         } else if l.is_empty() && !data.is_empty() {
-            let v: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            let m = serde_json::from_str::<Message>(&data);
             data.clear();
-            let msg = match id.take() {
+            let msg = match (id.take(), m) {
                 // A logged event.
-                Some(n) => match motcua::json::event_from(&v) {
-                    Some(event) => {
+                (Some(n), m) => match m {
+                    Ok(Message::Event(event)) => {
+                        let event = event.into_store();
                         at.last = Some(n);
                         let old = chrono::Utc::now() - event.at > STILL_WORTH_ANNOUNCING;
                         Msg::Event {
@@ -176,13 +175,13 @@ fn session(
                             event,
                         }
                     }
-                    None => {
+                    _ => {
                         tracing::warn!(id = n, "skipping an event the board cannot read");
                         continue;
                     }
                 },
                 // "Something changed" without an event (e.g. a counter paused).
-                None => match get_state(agent, url, &auth) {
+                (None, _) => match get_state(agent, url, &auth) {
                     Ok((s, _)) => Msg::State(s),
                     Err(e) => return End::Retry(e),
                 },

@@ -73,25 +73,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli: Cli = motcua::cli::parse_args();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
-    match run(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            if let Some(IssueError::NotReady(p)) = e.downcast_ref::<IssueError>() {
-                eprintln!("kiosk: {e:#} ({})", p.vi());
-                return ExitCode::from(EXIT_NOT_READY);
+    motcua::cli::main("kiosk", |cli| {
+        run(cli).map_err(|e| match e.downcast_ref::<IssueError>() {
+            Some(IssueError::NotReady(p)) => motcua::cli::Exit {
+                code: EXIT_NOT_READY,
+                message: format!("{e:#} ({})", p.vi()),
             }
-            eprintln!("kiosk: {e:#}");
-            ExitCode::from(motcua::cli::exit_code(e.as_ref()) as u8)
-        }
-    }
+            .into(),
+            _ => e,
+        })
+    })
 }
 
 fn open(cfg: &Config, want_printer: bool) -> anyhow::Result<Kiosk> {
@@ -135,11 +126,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let issued = kiosk.issue(&service, priority.as_deref(), !no_print, now)?;
             let t = &issued.ticket;
             if json {
-                let out = serde_json::json!({
-                    "ticket": motcua::json::ticket(t, &cfg),
-                    "printed": issued.printed,
-                });
-                println!("{out}");
+                let out = motcua::api::Issued {
+                    ticket: motcua::api::Ticket::of(t, &cfg),
+                    printed: issued.printed,
+                };
+                println!("{}", serde_json::to_string(&out)?);
             } else {
                 let name = &cfg.service(&t.service)?.name;
                 println!(

@@ -566,11 +566,11 @@ impl DoneView {
                     tracing::warn!(reason, number = %t.number, "ticket shown on screen, not printed");
                     "Chưa in được phiếu: vui lòng ghi nhớ hoặc chụp lại số thứ tự".to_string()
                 },
-                motcua::json::status_url(t, cfg).and_then(|u| qr_pixels(&u)),
+                motcua::api::status_url(t, cfg).and_then(|u| qr_pixels(&u)),
             ),
             (false, None) => (
                 "Vui lòng ghi nhớ số thứ tự".to_string(),
-                motcua::json::status_url(t, cfg).and_then(|u| qr_pixels(&u)),
+                motcua::api::status_url(t, cfg).and_then(|u| qr_pixels(&u)),
             ),
         };
         DoneView {

@@ -60,3 +60,46 @@ pub fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
     }
     exit_code_of(err)
 }
+
+/// An error that carries its own exit code and line (e.g. the kiosk's "printer not ready", 3).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Exit {
+    /// The exit code.
+    pub code: u8,
+    /// The one line for stderr.
+    pub message: String,
+}
+
+/// Logs to stderr, filtered by `MOTCUA_LOG` (`tracing` syntax), default `warn`.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+}
+
+/// Every binary's `main`: parses the command line (usage errors exit 2 with one line), starts
+/// logging, runs `run`, and turns an error into one line on stderr (`NAME: what, why`) and the
+/// exit code of CONTRACT.md.
+pub fn main<T: clap::Parser>(
+    name: &str,
+    run: impl FnOnce(T) -> anyhow::Result<std::process::ExitCode>,
+) -> std::process::ExitCode {
+    let cli: T = parse_args();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{name}: {e:#}");
+            let code = match e.downcast_ref::<Exit>() {
+                Some(x) => x.code,
+                None => exit_code(e.as_ref()) as u8,
+            };
+            std::process::ExitCode::from(code)
+        }
+    }
+}

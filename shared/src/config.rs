@@ -61,14 +61,7 @@ pub struct Config {
     pub devices: Vec<Device>,
 }
 
-/// What a device may do through the office API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceRole {
-    /// Reads the queue state and follows `/api/events`.
-    Board,
-    /// Also issues tickets (`POST /api/tickets`).
-    Kiosk,
-}
+pub use crate::roles::{DeviceRole, Role};
 
 /// `[[devices]]`: one kiosk or board on the LAN and the hash of its API token.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,14 +3,16 @@
 //! The binaries (`kiosk`, `counter`, `display-board`) are thin: they parse flags and config, open
 //! the [`store::Store`], and call into this crate.
 
+pub mod api;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod escpos;
-pub mod json;
 pub mod queue;
 pub mod raster;
 pub mod report;
+pub mod roles;
 pub mod secret;
 pub mod store;
 pub mod ticket;

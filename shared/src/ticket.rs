@@ -10,9 +10,9 @@ use std::io::{self, Write};
 use chrono::{DateTime, Utc};
 use qrcode::{EcLevel, QrCode};
 
+use crate::api::status_url;
 use crate::config::{Config, QrMode};
 use crate::escpos::{Align, Encoder};
-use crate::json::status_url;
 use crate::queue::Ticket;
 use crate::raster::{self, Bitmap, Face};
 

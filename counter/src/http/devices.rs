@@ -1,0 +1,47 @@
+//! What boards and kiosks on the LAN use: the queue state and issuing a ticket.
+
+use axum::Json;
+use axum::extract::State;
+use motcua::api::{self, IssueBody, QueueState};
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::{Body, KioskDevice, Reader};
+
+/// `GET /api/state`: waiting counts, each counter's current ticket, paused counters, and where
+/// today's events start.
+pub(super) async fn state(
+    State(st): State<AppState>,
+    _: Reader,
+) -> Result<Json<QueueState>, ApiError> {
+    let cfg = st.cfg.clone();
+    let now = st.now();
+    let v = st
+        .read(move |s| {
+            let mut v = QueueState::of(&s.state(now)?, &cfg);
+            v.day_start_event_id = Some(s.day_start_event_id(now)?);
+            Ok(v)
+        })
+        .await?;
+    Ok(Json(v))
+}
+
+/// `POST /api/tickets`: a kiosk device issues a ticket (it prints the ticket itself, so the
+/// answer carries the status page address for the QR code).
+pub(super) async fn issue(
+    State(st): State<AppState>,
+    KioskDevice(_): KioskDevice,
+    Body(body): Body<IssueBody>,
+) -> Result<Json<api::Issued>, ApiError> {
+    let service = body
+        .service
+        .ok_or_else(|| ApiError::bad("Vui lòng chọn lĩnh vực"))?;
+    let now = st.now();
+    let t = st
+        .write(move |s| s.issue(&service, body.priority.as_deref(), now))
+        .await?;
+    Ok(Json(api::Issued {
+        ticket: api::Ticket::of(&t, &st.cfg),
+        printed: false,
+    }))
+}

@@ -1,0 +1,211 @@
+//! `counter serve`: the staff console and the office JSON API (axum).
+//!
+//! Layout: who may do what is in [`extract`] (a handler's arguments say its rule), errors in
+//! [`error`], sessions, sign-in failures and device tokens in [`auth`]; one module per concern
+//! for the handlers ([`login`], [`console`], [`monitor`], [`devices`], [`events`], [`status`]).
+//! SQLite runs on the blocking pool, never on the async executor. The clock is injected.
+
+pub mod auth;
+pub mod console;
+pub mod devices;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod login;
+pub mod monitor;
+pub mod status;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use motcua::api::Message;
+use motcua::clock::{Clock, SystemClock};
+use motcua::{Config, Store};
+use tokio::sync::{Notify, broadcast, watch};
+
+use auth::Auth;
+use error::ApiError;
+
+/// After shutdown is asked for, connections get this long to finish before the server stops
+/// anyway (systemd waits for a clean exit; SSE streams end at once).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+
+/// Shared server state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The office config.
+    pub cfg: Arc<Config>,
+    store: Arc<Mutex<Store>>,
+    /// Sessions, failures, devices.
+    pub auth: Arc<Auth>,
+    events: broadcast::Sender<Message>,
+    /// Wakes the event poller right after a commit (this server's, or another process's through
+    /// [`motcua::wake`]); the poll every 50 ms stays as the fallback.
+    committed: Arc<Notify>,
+    clock: Arc<dyn Clock>,
+    /// Turns true when the server shuts down: event streams and the poller end.
+    stop: watch::Receiver<bool>,
+}
+
+/// Runs `f` with `store` on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    f: impl FnOnce(&mut Store) -> motcua::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&mut store.lock().expect("store lock")))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(ApiError::from)
+}
+
+impl AppState {
+    /// The injected clock's time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Runs a read with the server's store on the blocking pool.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> motcua::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        blocking(&self.store, f).await
+    }
+
+    /// Runs a change on the blocking pool; SSE clients hear of it at once, not at the next poll.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> motcua::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let r = blocking(&self.store, f).await;
+        self.committed.notify_one();
+        r
+    }
+
+    /// A ticket as staff see it (without the citizen's status page address).
+    pub fn staff_ticket(&self, t: &motcua::Ticket) -> motcua::api::Ticket {
+        motcua::api::Ticket::of(t, &self.cfg).for_staff()
+    }
+}
+
+/// A server being built: its state and the switch that shuts it down.
+pub struct Server {
+    /// The shared state.
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+}
+
+impl Server {
+    /// Opens the store, clears counters' officers (sessions live in memory) and starts the event
+    /// poller, with time from `clock`.
+    pub fn new(cfg: Config, clock: Arc<dyn Clock>) -> motcua::Result<Server> {
+        let mut store = Store::open(&cfg)?;
+        // Sessions live in memory: after a restart nobody is signed in at any counter.
+        store.clear_counter_officers()?;
+        // The poller has its own connection: `data_version` then sees this server's commits too.
+        let poll_store = Store::open(&cfg)?;
+        let (tx, _) = broadcast::channel(1024);
+        let (stop, stop_rx) = watch::channel(false);
+        let state = AppState {
+            cfg: Arc::new(cfg),
+            store: Arc::new(Mutex::new(store)),
+            auth: Arc::new(Auth::new()),
+            events: tx,
+            committed: Arc::default(),
+            clock,
+            stop: stop_rx,
+        };
+        // Commits by other processes (kiosks, the CLI) wake the poller too.
+        let committed = state.committed.clone();
+        motcua::wake::on_wake(&state.cfg.office.database, move || committed.notify_one());
+        tokio::spawn(events::poll(
+            state.events.clone(),
+            Arc::new(Mutex::new(poll_store)),
+            state.cfg.clone(),
+            state.clock.clone(),
+            state.committed.clone(),
+            state.stop.clone(),
+        ));
+        Ok(Server { state, stop })
+    }
+
+    /// The routes.
+    pub fn router(&self) -> Router {
+        router(self.state.clone())
+    }
+
+    /// Ends event streams and the poller.
+    pub fn shut_down(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Every route of the server.
+pub fn router(st: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console") }))
+        .route("/login", get(login::page).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/console", get(console::page))
+        .route("/monitor", get(monitor::page))
+        .route("/api/counter", get(console::state))
+        .route("/api/counter/{action}", post(console::act))
+        .route("/api/monitor", get(monitor::monitor))
+        .route("/api/state", get(devices::state))
+        .route("/api/tickets", post(devices::issue))
+        .route("/api/tickets/{id}/{action}", post(monitor::ticket_action))
+        .route("/api/events", get(events::stream))
+        .route("/t/{token}", get(status::page))
+        .route("/t/{token}/rate", post(status::rate))
+        .fallback(|| async { ApiError::no_route() })
+        .with_state(st)
+}
+
+/// Serves on `listener` with the system clock until `shutdown` resolves; then event streams
+/// end and connections get [`SHUTDOWN_GRACE`] to finish.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    cfg: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let server = Server::new(cfg, Arc::new(SystemClock))?;
+    let router = server.router();
+    let (asked_tx, mut asked) = watch::channel(false);
+    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+        let _ = asked.wait_for(|a| *a).await;
+    });
+    let serve = tokio::spawn(async move { serve.await });
+    shutdown.await;
+    tracing::info!("shutting down");
+    server.shut_down();
+    let _ = asked_tx.send(true);
+    match tokio::time::timeout(SHUTDOWN_GRACE, serve).await {
+        Ok(r) => r??,
+        Err(_) => tracing::warn!("connections still open after the grace period; stopping"),
+    }
+    Ok(())
+}
+
+/// Resolves on SIGTERM (systemd stopping the service) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    tokio::select! {
+        _ = term => tracing::info!("SIGTERM"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C"),
+    }
+}

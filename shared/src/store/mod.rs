@@ -1,0 +1,207 @@
+//! The shared SQLite queue: connection settings and the write transaction here; the schema and
+//! migrations, tickets and events, counters, accounts and report reads in the submodules.
+//!
+//! **Invariant:** this is the only module that imports rusqlite. Every write runs in a
+//! `BEGIN IMMEDIATE` transaction that does no other I/O, and is retried on SQLITE_BUSY with jitter.
+//! Decisions (numbering, transitions, who is next) are made by [`crate::queue`], never here.
+
+mod accounts;
+mod counters;
+mod reports;
+mod schema;
+mod tickets;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, ErrorCode, Row, Transaction, TransactionBehavior};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::queue::{self, EventKind, Status, Ticket};
+
+pub use accounts::Officer;
+pub use counters::DeviceStatus;
+pub use reports::ReportRow;
+pub use schema::SCHEMA_VERSION;
+
+/// How long one statement waits for another process's lock before SQLITE_BUSY.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many times a write transaction is tried when SQLite still answers BUSY.
+pub const WRITE_ATTEMPTS: u32 = 5;
+
+const TICKET_COLUMNS: &str = "id, service, origin_service, business_date, seq, number, priority, \
+     status, queue_at, issued_at, called_at, started_at, finished_at, counter, recalls, \
+     waiting_ahead, token, printed_at";
+
+/// One entry of the append-only event log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Increasing id: boards and SSE clients resume from the last one they saw.
+    pub id: i64,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub kind: EventKind,
+    /// The ticket's id.
+    pub ticket_id: i64,
+    /// The ticket's number.
+    pub number: String,
+    /// The ticket's service after the change.
+    pub service: String,
+    /// The counter involved, if any.
+    pub counter: Option<u32>,
+}
+
+/// The queue at one moment, for the board and `counter queue`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueState {
+    /// The service day shown.
+    pub business_date: NaiveDate,
+    /// Waiting tickets per service code, in config order.
+    pub waiting: Vec<(String, u32)>,
+    /// Each configured counter's current (called or serving) ticket.
+    pub counters: Vec<(u32, Option<Ticket>)>,
+    /// Numbers of the counters that are paused.
+    pub paused: Vec<u32>,
+    /// The newest event id included.
+    pub last_event_id: i64,
+}
+
+/// A connection to the shared queue database.
+pub struct Store {
+    conn: Connection,
+    cfg: Config,
+    /// The database file, whose followers are woken after each commit ([`crate::wake`]).
+    path: std::path::PathBuf,
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(v).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, v))
+}
+
+fn opt_ms(v: Option<i64>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    v.map(from_ms).transpose()
+}
+
+fn bad_column(col: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        col,
+        rusqlite::types::Type::Text,
+        format!("bad {what} in database").into(),
+    )
+}
+
+fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+    let date: String = r.get(3)?;
+    let status: String = r.get(7)?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        service: r.get(1)?,
+        origin_service: r.get(2)?,
+        business_date: date.parse().map_err(|_| bad_column(3, "business_date"))?,
+        seq: r.get(4)?,
+        number: r.get(5)?,
+        priority: r.get(6)?,
+        status: Status::parse(&status).ok_or_else(|| bad_column(7, "status"))?,
+        queue_at: from_ms(r.get(8)?)?,
+        issued_at: from_ms(r.get(9)?)?,
+        called_at: opt_ms(r.get(10)?)?,
+        started_at: opt_ms(r.get(11)?)?,
+        finished_at: opt_ms(r.get(12)?)?,
+        counter: r.get(13)?,
+        recalls: r.get(14)?,
+        waiting_ahead: r.get(15)?,
+        token: r.get(16)?,
+        printed_at: opt_ms(r.get(17)?)?,
+    })
+}
+
+fn is_busy(e: &Error) -> bool {
+    matches!(e, Error::Database(rusqlite::Error::SqliteFailure(f, _))
+        if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) the database named by the config.
+    pub fn open(cfg: &Config) -> Result<Store> {
+        Store::open_path(&cfg.office.database, cfg)
+    }
+
+    /// Opens the database at `path` with the multi-process settings of NOTES.md.
+    pub fn open_path(path: &Path, cfg: &Config) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                context: format!("cannot create database folder {}", dir.display()),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(mode, "database is not in WAL mode");
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA journal_size_limit = 67108864;",
+        )?;
+        let mut store = Store {
+            conn,
+            cfg: cfg.clone(),
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The config this store was opened with.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction, retrying on SQLITE_BUSY with 5–50 ms jitter.
+    fn write<T>(&mut self, mut f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            let result = (|| {
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = f(&tx)?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            match result {
+                Err(e) if is_busy(&e) && attempt < WRITE_ATTEMPTS => {
+                    tracing::debug!(attempt, "database busy, retrying");
+                    std::thread::sleep(Duration::from_millis(fastrand::u64(5..=50)));
+                    attempt += 1;
+                }
+                Err(e) if is_busy(&e) => return Err(Error::Busy(attempt)),
+                Ok(value) => {
+                    crate::wake::notify(&self.path);
+                    return Ok(value);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The service day `now` falls in, in the office time zone.
+    pub fn business_date(&self, now: DateTime<Utc>) -> NaiveDate {
+        queue::business_date(now, self.cfg.office.timezone, self.cfg.office.reset_at)
+    }
+
+    /// A number that changes whenever another connection commits (`PRAGMA data_version`).
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,110 @@
+//! Schema and migrations (`PRAGMA user_version`): each migration runs once, in order, inside one write.
+
+use crate::error::{Error, Result};
+
+use super::Store;
+
+/// The newest schema version this build writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 6;
+
+const MIGRATIONS: [&str; 6] = [
+    r#"
+CREATE TABLE ticket (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    service        TEXT    NOT NULL,
+    origin_service TEXT    NOT NULL,
+    business_date  TEXT    NOT NULL,
+    seq            INTEGER NOT NULL CHECK (seq >= 1),
+    number         TEXT    NOT NULL,
+    priority       TEXT,
+    status         TEXT    NOT NULL,
+    queue_at       INTEGER NOT NULL,
+    issued_at      INTEGER NOT NULL,
+    called_at      INTEGER,
+    started_at     INTEGER,
+    finished_at    INTEGER,
+    counter        INTEGER,
+    recalls        INTEGER NOT NULL DEFAULT 0,
+    waiting_ahead  INTEGER NOT NULL,
+    token          TEXT    NOT NULL UNIQUE,
+    printed_at     INTEGER,
+    UNIQUE (origin_service, business_date, seq)
+);
+CREATE INDEX ticket_queue   ON ticket (status, business_date, service, queue_at);
+CREATE INDEX ticket_number  ON ticket (business_date, number);
+CREATE INDEX ticket_counter ON ticket (counter, status);
+CREATE TABLE event (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        INTEGER NOT NULL,
+    kind      TEXT    NOT NULL,
+    ticket_id INTEGER NOT NULL REFERENCES ticket (id),
+    counter   INTEGER,
+    data      TEXT    NOT NULL
+);
+CREATE INDEX event_ticket ON event (ticket_id);
+CREATE TABLE counter_state (
+    counter         INTEGER PRIMARY KEY,
+    priority_streak INTEGER NOT NULL DEFAULT 0
+);
+"#,
+    r#"
+-- 1 while a ticket that should be printed has not been (committed first, printed after COMMIT).
+ALTER TABLE ticket ADD COLUMN print_pending INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX ticket_print_pending ON ticket (print_pending) WHERE print_pending = 1;
+-- The latest state of each device (printer, ...) for staff: "paper_near_end", "paper_out", ...
+CREATE TABLE device_status (
+    device TEXT    PRIMARY KEY,
+    status TEXT    NOT NULL,
+    detail TEXT    NOT NULL DEFAULT '',
+    at     INTEGER NOT NULL
+);
+"#,
+    r#"
+-- A paused counter calls nobody; the board shows it as "Tạm dừng".
+ALTER TABLE counter_state ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+"#,
+    r#"
+-- Officers of the staff console. PINs are stored only as argon2 hashes.
+CREATE TABLE officer (
+    login      TEXT    PRIMARY KEY,
+    pin_hash   TEXT    NOT NULL,
+    role       TEXT    NOT NULL CHECK (role IN ('officer', 'supervisor')),
+    disabled   INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+"#,
+    r#"
+-- Who is signed in at each counter (staff console), and who was when an event happened:
+-- reports per officer read it from the events.
+ALTER TABLE counter_state ADD COLUMN officer TEXT;
+ALTER TABLE event ADD COLUMN officer TEXT;
+"#,
+    r#"
+-- Citizens rate the service of a finished ticket once, from its status page (1 to 5).
+CREATE TABLE rating (
+    ticket_id INTEGER PRIMARY KEY REFERENCES ticket (id),
+    score     INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+    at        INTEGER NOT NULL
+);
+"#,
+];
+
+impl Store {
+    pub(super) fn migrate(&mut self) -> Result<()> {
+        self.write(|tx| {
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version > SCHEMA_VERSION {
+                return Err(Error::SchemaTooNew {
+                    found: version,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tracing::info!(version = i + 1, "migrating database schema");
+                tx.execute_batch(sql)?;
+            }
+            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+            Ok(())
+        })
+    }
+}
