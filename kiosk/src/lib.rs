@@ -193,7 +193,10 @@ impl Kiosk {
         }
         match self.print(&ticket, now) {
             Ok(after_near_end) => {
-                let ticket = self.store.ticket(ticket.id)?;
+                // The slip is in the citizen's hand: report the ticket as committed and printed
+                // without reading the store again (a failed read must not turn it into "no ticket").
+                let mut ticket = ticket;
+                ticket.printed_at = Some(now);
                 Ok(Issued {
                     ticket,
                     printed: true,

@@ -8,7 +8,10 @@ use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use chrono::Utc;
+use motcua::clock::{Clock, SystemClock};
 use motcua::config::WhenNotReady;
 use motcua::{Config, Ticket};
 use slint::{ComponentHandle, Model, ModelRc, SharedPixelBuffer, SharedString, VecModel};
@@ -125,6 +128,8 @@ const GESTURE_WINDOW: Duration = Duration::from_secs(3);
 /// The controller's state on the UI thread.
 pub struct Controller {
     cfg: Config,
+    /// Where "now" comes from (tests fix it).
+    clock: Arc<dyn Clock>,
     dispatcher: Rc<dyn Dispatcher>,
     window: slint::Weak<KioskWindow>,
     taps: RefCell<VecDeque<Instant>>,
@@ -146,6 +151,16 @@ const SLOW_TEXT: &str =
 /// Wires the window to the kiosk: callbacks, the first refresh. Returns the controller, which the
 /// caller keeps alive (and calls [`Controller::refresh`] / [`Controller::tick_clock`] on timers).
 pub fn setup(window: &KioskWindow, cfg: Config, dispatcher: Rc<dyn Dispatcher>) -> Rc<Controller> {
+    setup_with_clock(window, cfg, dispatcher, Arc::new(SystemClock))
+}
+
+/// [`setup`] with time from `clock`.
+pub fn setup_with_clock(
+    window: &KioskWindow,
+    cfg: Config,
+    dispatcher: Rc<dyn Dispatcher>,
+    clock: Arc<dyn Clock>,
+) -> Rc<Controller> {
     let a = window.global::<KioskAdapter>();
     a.set_office_name(cfg.office.name.clone().into());
     a.set_greeting(cfg.kiosk.greeting.clone().into());
@@ -161,6 +176,7 @@ pub fn setup(window: &KioskWindow, cfg: Config, dispatcher: Rc<dyn Dispatcher>) 
     a.set_priorities(ModelRc::new(VecModel::from(priorities)));
     let c = Rc::new(Controller {
         cfg,
+        clock,
         dispatcher,
         window: window.as_weak(),
         taps: RefCell::new(VecDeque::new()),
@@ -280,7 +296,7 @@ impl Controller {
 
     /// Sets the clock and date from the system time (call every second).
     pub fn tick_clock(&self) {
-        let now = Utc::now().with_timezone(&self.cfg.office.timezone);
+        let now = self.clock.now().with_timezone(&self.cfg.office.timezone);
         self.with(|a| {
             a.set_clock(now.format("%H:%M").to_string().into());
             a.set_date(motcua::vi::date_line(now.date_naive()).into());
@@ -318,8 +334,8 @@ impl Controller {
     /// Asks the worker for waiting counts, opening hours and the printer's status.
     pub fn refresh(&self) {
         let cfg = self.cfg.clone();
+        let now = self.clock.now();
         self.dispatcher.submit(Box::new(move |k: &mut Kiosk| {
-            let now = Utc::now();
             let local = now.with_timezone(&cfg.office.timezone).time();
             let state = k.store().state(now);
             let views: Vec<ServiceView> = cfg
@@ -402,8 +418,8 @@ impl Controller {
         let priority = (!priority.is_empty()).then(|| priority.to_string());
         let mode = self.when_not_ready();
         let cfg = self.cfg.clone();
+        let now = self.clock.now();
         self.dispatcher.submit(Box::new(move |k: &mut Kiosk| {
-            let now = Utc::now();
             let mut result = k.issue(&service, priority.as_deref(), true, now);
             let mut not_ready: Option<&'static str> = None;
             if let (Err(IssueError::NotReady(e)), WhenNotReady::ShowOnScreen) = (&result, mode) {
@@ -488,28 +504,35 @@ impl Controller {
         }
     }
 
+    /// Checks the staff PIN on the worker thread: argon2 takes tens of milliseconds, which the
+    /// UI thread must not spend.
     fn pin_submit(&self, pin: &str) {
-        let ok = self
-            .cfg
-            .kiosk
-            .staff_pin_hash
-            .as_deref()
-            .is_some_and(|h| motcua::secret::verify(pin, h));
+        let hash = self.cfg.kiosk.staff_pin_hash.clone();
+        let pin = pin.to_string();
         self.with(|a| {
             a.set_pin_entry(SharedString::default());
             a.set_pin_length(0);
-            if ok {
-                a.set_pin_error(SharedString::default());
-                a.set_page(Page::Settings);
-            } else {
-                a.set_pin_error("Mã PIN không đúng".into());
-            }
         });
+        self.dispatcher.submit(Box::new(move |_: &mut Kiosk| {
+            let ok = hash
+                .as_deref()
+                .is_some_and(|h| motcua::secret::verify(&pin, h));
+            Box::new(move |w: &KioskWindow| {
+                let a = w.global::<KioskAdapter>();
+                if ok {
+                    a.set_pin_error(SharedString::default());
+                    a.set_page(Page::Settings);
+                } else {
+                    a.set_pin_error("Mã PIN không đúng".into());
+                }
+            })
+        }));
     }
 
     fn print_test(&self) {
-        self.dispatcher.submit(Box::new(|k: &mut Kiosk| {
-            let msg = match k.print_test(Utc::now()) {
+        let now = self.clock.now();
+        self.dispatcher.submit(Box::new(move |k: &mut Kiosk| {
+            let msg = match k.print_test(now) {
                 Ok(_) => "Đã in phiếu thử.".to_string(),
                 Err(e) => e.vi().to_string(),
             };

@@ -2,14 +2,17 @@
 //! taps through the accessibility API, a real SQLite file, the virtual printer's files, and
 //! screenshots compared with committed PNGs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use i_slint_backend_testing::ElementHandle;
 use kiosk::Kiosk;
 use kiosk::ui::{Controller, KioskAdapter, KioskWindow, ManualDispatcher, Page};
+use motcua::clock::FixedClock;
 use motcua::{Config, Store};
+use motcua_testkit::golden;
 use slint::ComponentHandle;
 
 const CONFIG: &str = r#"
@@ -166,32 +169,19 @@ impl Ui {
     /// and reports it, so the run still fails (see [`Shots::finish`]).
     fn check_screenshot(&self, name: &str, shots: &mut Shots) {
         let (w, h) = self.size;
-        let rgb = kiosk::headless::render(w, h);
+        let actual = golden::Rgb {
+            width: w,
+            height: h,
+            pixels: kiosk::headless::render(w, h),
+        };
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/screenshots/{name}.png"));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            write_png(&path, w, h, &rgb);
-            shots
-                .0
-                .push(format!("{name}.png rewritten (UPDATE_GOLDEN set)"));
-            return;
-        }
-        let (gw, gh, golden) = read_png(&path);
-        assert_eq!((gw, gh), (w, h), "{name}: size");
-        let differing = rgb
-            .chunks(3)
-            .zip(golden.chunks(3))
-            .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 40))
-            .count();
-        let share = differing as f64 / f64::from(w * h);
-        if share > 0.002 {
-            let actual = path.with_extension("actual.png");
-            write_png(&actual, w, h, &rgb);
-            shots.0.push(format!(
-                "{name}: {:.3}% of pixels differ (tolerance 0.2%); see {}",
-                share * 100.0,
-                actual.display()
-            ));
+        let tol = golden::Tolerance {
+            channel: 40,
+            share: 0.002,
+        };
+        if let Err(e) = golden::picture(&path, &actual, tol) {
+            shots.0.push(e);
         }
     }
 }
@@ -204,27 +194,6 @@ impl Shots {
     fn finish(self) {
         assert!(self.0.is_empty(), "screenshots:\n{}", self.0.join("\n"));
     }
-}
-
-fn write_png(path: &PathBuf, w: u32, h: u32, rgb: &[u8]) {
-    let f = std::fs::File::create(path).unwrap();
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(f), w, h);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.set_compression(png::Compression::High);
-    enc.write_header().unwrap().write_image_data(rgb).unwrap();
-}
-
-fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
-    let f = std::fs::File::open(path)
-        .unwrap_or_else(|e| panic!("{}: {e}; create it with UPDATE_GOLDEN=1", path.display()));
-    let mut dec = png::Decoder::new(std::io::BufReader::new(f))
-        .read_info()
-        .unwrap();
-    let mut buf = vec![0; dec.output_buffer_size().unwrap()];
-    let info = dec.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    (info.width, info.height, buf)
 }
 
 #[test]
@@ -390,23 +359,17 @@ fn done_screen_returns_home_by_itself_and_on_touch() {
 
 #[test]
 fn closed_service_is_greyed_with_its_opening_time() {
-    use chrono::Timelike;
-    let now = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .time();
-    // An opening-hours range that does not contain now, later today when there is room.
-    let (hours, note) = if now.hour() < 22 {
-        let h = now.hour() + 1;
-        (
-            format!("{h:02}:00-{:02}:00", h + 1),
-            format!("Tạm ngừng – mở lại lúc {h:02}:00"),
-        )
-    } else {
-        (
-            "00:00-01:00".to_string(),
-            "Đã hết giờ nhận hồ sơ hôm nay".to_string(),
-        )
-    };
+    // Regression: the test read the clock twice and failed when the hour turned in between;
+    // the kiosk now takes a fixed clock, 10:20 local time.
+    let clock = Arc::new(FixedClock::at(
+        chrono::DateTime::parse_from_rfc3339("2026-11-24T10:20:00+07:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    ));
+    let (hours, note) = (
+        "11:00-12:00".to_string(),
+        "Tạm ngừng – mở lại lúc 11:00".to_string(),
+    );
     let cfg = CONFIG.replace(
         "name = \"Chứng thực\"",
         &format!("name = \"Chứng thực\"\nhours = [\"{hours}\"]"),
@@ -420,7 +383,7 @@ fn closed_service_is_greyed_with_its_opening_time() {
         Kiosk::new(Store::open(&cfg).unwrap(), None),
         window.as_weak(),
     ));
-    let _c = kiosk::ui::setup(&window, cfg, d.clone());
+    let _c = kiosk::ui::setup_with_clock(&window, cfg, d.clone(), clock);
     d.run_pending();
     let el = ElementHandle::find_by_accessible_label(&window, "Chứng thực")
         .next()
@@ -452,11 +415,19 @@ fn staff_gesture_and_pin_open_settings() {
     for d in ["1", "1", "1", "1", "OK"] {
         ui.tap(d);
     }
+    // Regression: the PIN was hashed on the UI thread; now the worker checks it.
+    assert_eq!(
+        ui.dispatcher.pending(),
+        1,
+        "the PIN check goes to the worker"
+    );
+    ui.dispatcher.run_pending();
     assert_eq!(ui.page(), Page::Pin);
     assert_eq!(ui.adapter().get_pin_error(), "Mã PIN không đúng");
     for d in ["2", "4", "6", "8", "OK"] {
         ui.tap(d);
     }
+    ui.dispatcher.run_pending();
     assert_eq!(ui.page(), Page::Settings);
     ui.tap("In phiếu thử");
     ui.dispatcher.run_pending();

@@ -14,29 +14,10 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-/// Compares `actual` with the golden file `name`; with UPDATE_GOLDEN=1 rewrites it and fails.
+/// Compares `actual` with the golden file `name` (`UPDATE_GOLDEN=1` rewrites it and fails).
 fn check_golden(name: &str, actual: &[u8]) {
-    let path = golden_dir().join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        panic!(
-            "{name} rewritten (UPDATE_GOLDEN set): review it, then run again without UPDATE_GOLDEN"
-        );
-    }
-    let expected = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; create it with UPDATE_GOLDEN=1", path.display()));
-    if expected != actual {
-        let bad = path.with_extension(format!(
-            "actual.{}",
-            path.extension().unwrap().to_string_lossy()
-        ));
-        std::fs::write(&bad, actual).unwrap();
-        panic!(
-            "{name} differs from the golden file ({} vs {} bytes); actual written to {}",
-            actual.len(),
-            expected.len(),
-            bad.display()
-        );
+    if let Err(e) = motcua_testkit::golden::bytes(&golden_dir().join(name), actual) {
+        panic!("{e}");
     }
 }
 

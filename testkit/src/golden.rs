@@ -23,11 +23,17 @@ pub fn bytes(path: &Path, actual: &[u8]) -> Result<(), String> {
     let expected = std::fs::read(path)
         .map_err(|e| format!("{}: {e}; create it with UPDATE_GOLDEN=1", path.display()))?;
     if expected != actual {
+        let ext = path
+            .extension()
+            .map_or(String::new(), |e| e.to_string_lossy().into_owned());
+        let bad = path.with_extension(format!("actual.{ext}"));
+        std::fs::write(&bad, actual).map_err(|e| e.to_string())?;
         return Err(format!(
-            "{} differs ({} bytes expected, {} actual); rewrite with UPDATE_GOLDEN=1 if intended",
+            "{} differs from the golden file ({} vs {} bytes); actual written to {}",
             path.display(),
+            actual.len(),
             expected.len(),
-            actual.len()
+            bad.display()
         ));
     }
     Ok(())
