@@ -71,11 +71,6 @@ impl Status {
         .into_iter()
         .find(|st| st.as_str() == s)
     }
-
-    /// Whether a counter is busy with a ticket in this status.
-    pub fn is_current(self) -> bool {
-        matches!(self, Status::Called | Status::Serving)
-    }
 }
 
 /// A ticket as the core sees it.

@@ -39,8 +39,8 @@ fn hash_secret(pin: &str) -> Result<String, String> {
 const MAX_MEMORY_KIB: u32 = 256 * 1024;
 
 thread_local! {
-    /// argon2's working memory, kept per thread and reused: each check needs m KiB (19 MiB by
-    /// default), and allocating it afresh leaves the freed blocks in the allocator, so a server
+    /// argon2's working memory, kept per thread and reused: each check needs m KiB (7 MiB for
+    /// new hashes, 19 MiB for those made by earlier versions), and allocating it afresh leaves the freed blocks in the allocator, so a server
     /// checking sign-ins would keep growing.
     static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
 }

@@ -29,50 +29,11 @@ pub fn bin(name: &str) -> PathBuf {
     p
 }
 
-/// A config with two services, four counters serving both, and one priority class.
-pub const OFFICE_CONFIG: &str = r#"
-[office]
-name = "UBND phường Hòa Khê"
-database = "motcua.db"
-timezone = "Asia/Ho_Chi_Minh"
-reset_at = "00:00"
-
-[[services]]
-code = "TP"
-name = "Tư pháp - Hộ tịch"
-first_number = 1001
-digits = 4
-
-[[services]]
-code = "DD"
-name = "Đất đai"
-first_number = 1
-digits = 5
-
-[[counters]]
-number = 1
-name = "Quầy 1"
-services = ["TP", "DD"]
-
-[[counters]]
-number = 2
-name = "Quầy 2"
-services = ["DD", "TP"]
-
-[[counters]]
-number = 3
-name = "Quầy 3"
-services = ["TP"]
-
-[[counters]]
-number = 4
-name = "Quầy 4"
-services = ["DD"]
-
-[[priorities]]
-code = "elderly"
-name = "Người cao tuổi"
-"#;
+/// The standard test office ([`motcua_testkit::OfficeToml::standard`]): two services, four
+/// counters, one priority class. It starts with an empty line, as the file the tests' line
+/// numbers were written against did.
+pub static OFFICE_CONFIG: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("\n{}", motcua_testkit::OfficeToml::standard()));
 
 /// A temporary office: a folder with a config file and (once used) its database.
 pub struct Office {
@@ -83,7 +44,7 @@ pub struct Office {
 impl Office {
     /// An office using [`OFFICE_CONFIG`].
     pub fn new() -> Office {
-        Office::with_config(OFFICE_CONFIG)
+        Office::with_config(&OFFICE_CONFIG)
     }
 
     /// An office whose config file holds `text`.

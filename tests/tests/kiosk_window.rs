@@ -68,7 +68,8 @@ fn xvfb() -> (String, Killed) {
 #[test]
 fn a_click_on_the_real_window_issues_and_prints() {
     let office = Office::with_config(&format!(
-        "{OFFICE_CONFIG}\n[printer]\nport = \"virtual:tickets\"\n"
+        "{office}\n[printer]\nport = \"virtual:tickets\"\n",
+        office = OFFICE_CONFIG.as_str()
     ));
     let (display, _x) = xvfb();
     let kiosk = office

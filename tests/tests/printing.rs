@@ -6,7 +6,8 @@ use motcua_e2e::{OFFICE_CONFIG, Office, json};
 
 fn office_with_printer(port: &str) -> Office {
     Office::with_config(&format!(
-        "{OFFICE_CONFIG}\n[printer]\nport = \"{port}\"\nbaud = 9600\nfooter = \"Xin cảm ơn!\"\n\n[status]\nbase_url = \"http://192.168.1.10:8080\"\n"
+        "{office}\n[printer]\nport = \"{port}\"\nbaud = 9600\nfooter = \"Xin cảm ơn!\"\n\n[status]\nbase_url = \"http://192.168.1.10:8080\"\n",
+        office = OFFICE_CONFIG.as_str()
     ))
 }
 

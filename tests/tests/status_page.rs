@@ -30,7 +30,8 @@ fn citizen(base: &str, path: &str, score: Option<&str>) -> (u16, String, String)
 #[test]
 fn a_citizen_follows_the_ticket_and_rates_once() {
     let office = Office::with_config(&format!(
-        "{OFFICE_CONFIG}\n[status]\nbase_url = \"http://192.168.1.10:8080\"\n"
+        "{office}\n[status]\nbase_url = \"http://192.168.1.10:8080\"\n",
+        office = OFFICE_CONFIG.as_str()
     ));
     add_user(&office, "lan", "2468", "officer");
     office.issue(&["TP", "TP"]);

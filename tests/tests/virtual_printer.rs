@@ -5,7 +5,8 @@ use motcua_e2e::{OFFICE_CONFIG, Office, json};
 
 fn office() -> Office {
     Office::with_config(&format!(
-        "{OFFICE_CONFIG}\n[printer]\nport = \"virtual:tickets\"\n"
+        "{office}\n[printer]\nport = \"virtual:tickets\"\n",
+        office = OFFICE_CONFIG.as_str()
     ))
 }
 
