@@ -1,0 +1,15 @@
+//! motcua's end-to-end tests: the built binaries as real processes on real files, one test
+//! binary (linked once) with a module per area.
+
+mod board;
+mod browser;
+mod cli;
+mod concurrency;
+mod console;
+mod kiosk_window;
+mod printing;
+mod report;
+mod shutdown;
+mod sigkill;
+mod status_page;
+mod virtual_printer;
