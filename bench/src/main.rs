@@ -81,21 +81,6 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         think_ms: u64,
     },
-    /// Loop: issue a ticket, then call one at the counter; print one JSON line per committed step.
-    Worker {
-        /// The office config.
-        #[arg(long)]
-        config: PathBuf,
-        /// Service to issue for.
-        #[arg(long, default_value = "TP")]
-        service: String,
-        /// Counter to call at (0: issue only).
-        #[arg(long, default_value_t = 1)]
-        counter: u32,
-        /// Pairs to run (0: until killed).
-        #[arg(long, default_value_t = 0)]
-        pairs: u32,
-    },
 }
 
 const BENCH_CONFIG: &str = r#"
@@ -153,12 +138,6 @@ services = ["TP"]
 fn main() -> anyhow::Result<()> {
     let cli: Cli = motcua::cli::parse_args();
     match cli.command {
-        Cmd::Worker {
-            config,
-            service,
-            counter,
-            pairs,
-        } => worker(&config, &service, counter, pairs),
         Cmd::Run {
             single,
             pairs,
@@ -176,34 +155,6 @@ fn main() -> anyhow::Result<()> {
             think_ms,
         } => console_bench(officers, actions, clients, calls, think_ms),
     }
-}
-
-fn worker(config: &Path, service: &str, counter: u32, pairs: u32) -> anyhow::Result<()> {
-    let cfg = Config::load(Some(config))?;
-    let mut store = Store::open(&cfg)?;
-    let mut out = std::io::stdout().lock();
-    let mut n = 0;
-    while pairs == 0 || n < pairs {
-        let t0 = Instant::now();
-        let t = store.issue(service, None, Utc::now())?;
-        let issue_us = t0.elapsed().as_micros();
-        // Written only after COMMIT returned: a line on stdout is a promise the ticket exists.
-        writeln!(
-            out,
-            r#"{{"op":"issue","id":{},"number":"{}","us":{issue_us}}}"#,
-            t.id, t.number
-        )?;
-        if counter > 0 {
-            let t1 = Instant::now();
-            let called = store.call_next(counter, Utc::now())?;
-            let call_us = t1.elapsed().as_micros();
-            let id = called.map_or(-1, |t| t.id);
-            writeln!(out, r#"{{"op":"call","id":{id},"us":{call_us}}}"#)?;
-        }
-        out.flush()?;
-        n += 1;
-    }
-    Ok(())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -258,12 +209,19 @@ fn measure(dir: &Path, single: u32, pairs: u32, writers: u32) -> anyhow::Result<
     let cfg_path = dir.join("multi.toml");
     std::fs::write(&cfg_path, BENCH_CONFIG.replace("bench.db", "multi.db"))?;
     drop(Store::open(&Config::load(Some(&cfg_path))?)?);
-    let me = std::env::current_exe()?;
+    // The looping worker is the end-to-end crate's `motcua-worker`, built beside this binary.
+    let me = std::env::current_exe()?.with_file_name("motcua-worker");
+    if !me.exists() {
+        bail!(
+            "{} is missing: build it with cargo build -p motcua-e2e --bins (--release to match)",
+            me.display()
+        );
+    }
     let start = Instant::now();
     let children = (1..=writers)
         .map(|i| {
             Command::new(&me)
-                .args(["worker", "--config"])
+                .arg("--config")
                 .arg(&cfg_path)
                 .args(["--counter", &i.to_string(), "--pairs", &pairs.to_string()])
                 .stdout(Stdio::piped())

@@ -12,8 +12,8 @@ use motcua_e2e::{Office, check_invariants, json};
 const ROUNDS: usize = 40;
 
 fn spawn_worker(office: &Office, service: &str, counter: u32) -> Child {
-    std::process::Command::new(motcua_e2e::bin("motcua-bench"))
-        .args(["worker", "--config"])
+    std::process::Command::new(motcua_e2e::bin("motcua-worker"))
+        .arg("--config")
         .arg(office.config())
         .args(["--service", service, "--counter", &counter.to_string()])
         .stdout(Stdio::piped())
