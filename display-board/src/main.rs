@@ -257,16 +257,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn print_call(c: &display_board::board::Call) -> std::io::Result<()> {
-    let line = serde_json::json!({
-        "event_id": c.event_id,
-        "number": c.number,
-        "counter": c.counter,
-        "service": c.service,
-        "recall": c.recall,
-        "replayed": c.replayed,
-    });
+    let line = motcua::api::BoardCall {
+        event_id: c.event_id,
+        number: c.number.clone(),
+        counter: c.counter,
+        service: c.service.clone(),
+        recall: c.recall,
+        replayed: c.replayed,
+    };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}")?;
+    serde_json::to_writer(&mut out, &line)?;
+    writeln!(out)?;
     out.flush()
 }
 

@@ -406,6 +406,23 @@ pub struct Monitor {
     pub devices: Vec<DeviceState>,
 }
 
+/// One call as `display-board follow` prints it (a JSON line each).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardCall {
+    /// The event it came from.
+    pub event_id: i64,
+    /// The number as printed.
+    pub number: String,
+    /// The counter called to.
+    pub counter: u32,
+    /// The service code.
+    pub service: String,
+    /// A recall of a number already called.
+    pub recall: bool,
+    /// Made before the board caught up: shown, not announced.
+    pub replayed: bool,
+}
+
 /// `{"error": "…"}`: every refused API request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {

@@ -1,6 +1,7 @@
 //! motcua's end-to-end tests: the built binaries as real processes on real files, one test
 //! binary (linked once) with a module per area.
 
+mod architecture;
 mod board;
 mod browser;
 mod cli;
