@@ -1,0 +1,123 @@
+//! `[kiosk]`: the touchscreen.
+
+use super::*;
+
+/// Screen orientation of the kiosk (`[kiosk] orientation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orientation {
+    /// 1920×1080.
+    Landscape,
+    /// 1080×1920.
+    Portrait,
+}
+
+impl Orientation {
+    /// Width and height in pixels.
+    pub fn size(self) -> (u32, u32) {
+        match self {
+            Orientation::Landscape => (1920, 1080),
+            Orientation::Portrait => (1080, 1920),
+        }
+    }
+}
+
+/// `[kiosk]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskSettings {
+    /// Screen orientation.
+    pub orientation: Orientation,
+    /// How long the "take your ticket" screen stays before going home by itself.
+    pub auto_return: Duration,
+    /// Argon2 hash of the staff PIN that opens the settings (`kiosk hash-pin`); none: no settings.
+    pub staff_pin_hash: Option<String>,
+    /// Service time assumed for the estimated wait until today has finished tickets.
+    pub average_service: Duration,
+    /// A short greeting on the home screen.
+    pub greeting: String,
+}
+
+/// Default greeting on the kiosk's home screen.
+pub const DEFAULT_GREETING: &str = "Kính chào quý công dân. Vui lòng chọn lĩnh vực cần giải quyết.";
+
+/// Default seconds the done screen stays.
+pub const DEFAULT_AUTO_RETURN_SECONDS: u32 = 8;
+
+/// Default assumed minutes per citizen.
+pub const DEFAULT_AVERAGE_SERVICE_MINUTES: u32 = 5;
+
+impl Default for KioskSettings {
+    fn default() -> Self {
+        KioskSettings {
+            orientation: Orientation::Landscape,
+            auto_return: Duration::from_secs(DEFAULT_AUTO_RETURN_SECONDS.into()),
+            staff_pin_hash: None,
+            average_service: Duration::from_secs(u64::from(DEFAULT_AVERAGE_SERVICE_MINUTES) * 60),
+            greeting: DEFAULT_GREETING.to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawKiosk {
+    orientation: Option<Spanned<String>>,
+    auto_return_seconds: Option<Spanned<i64>>,
+    staff_pin_hash: Option<Spanned<String>>,
+    average_service_minutes: Option<Spanned<i64>>,
+    greeting: Option<Spanned<String>>,
+}
+
+impl Validator<'_> {
+    /// Validates `kiosk`.
+    pub(super) fn kiosk(&self, raw: Option<RawKiosk>) -> Result<KioskSettings> {
+        let kiosk = match raw {
+            None => KioskSettings::default(),
+            Some(k) => {
+                let orientation = self.choice(
+                    "kiosk.orientation",
+                    k.orientation,
+                    &[
+                        ("landscape", Orientation::Landscape),
+                        ("portrait", Orientation::Portrait),
+                    ],
+                    Orientation::Landscape,
+                )?;
+                let secs = self.int(
+                    "kiosk.auto_return_seconds",
+                    k.auto_return_seconds,
+                    2..121,
+                    DEFAULT_AUTO_RETURN_SECONDS.into(),
+                )? as u64;
+                let minutes = self.int(
+                    "kiosk.average_service_minutes",
+                    k.average_service_minutes,
+                    1..241,
+                    DEFAULT_AVERAGE_SERVICE_MINUTES.into(),
+                )? as u64;
+                let staff_pin_hash = match k.staff_pin_hash {
+                    None => None,
+                    Some(h) => {
+                        let span = h.span();
+                        let h = h.into_inner();
+                        if !h.starts_with("$argon2") {
+                            return Err(self.err(span, "`kiosk.staff_pin_hash` must be an argon2 hash: make one with `kiosk hash-pin` (never put the PIN itself here)"));
+                        }
+                        Some(h)
+                    }
+                };
+                let greeting = match k.greeting {
+                    None => DEFAULT_GREETING.to_string(),
+                    Some(g) => self.text("kiosk.greeting", g)?,
+                };
+                KioskSettings {
+                    orientation,
+                    auto_return: Duration::from_secs(secs),
+                    staff_pin_hash,
+                    average_service: Duration::from_secs(minutes * 60),
+                    greeting,
+                }
+            }
+        };
+        Ok(kiosk)
+    }
+}

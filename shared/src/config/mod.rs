@@ -1,0 +1,602 @@
+//! The office config file (TOML, CONTRACT.md): parsed once, validated as a whole, typed.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{Error, Result};
+
+mod board;
+mod devices;
+mod kiosk;
+mod office;
+mod printer;
+mod queue;
+mod services;
+mod status;
+
+pub use board::*;
+pub use devices::*;
+pub use kiosk::*;
+pub use office::*;
+pub use printer::*;
+pub use queue::*;
+pub use services::*;
+pub use status::*;
+
+/// Environment variable naming the config file when `--config` is not given.
+pub const CONFIG_ENV: &str = "MOTCUA_CONFIG";
+/// Config file used when neither `--config` nor [`CONFIG_ENV`] is given.
+pub const DEFAULT_CONFIG_FILE: &str = "motcua.toml";
+
+/// The whole validated config.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the file was read from.
+    pub path: PathBuf,
+    /// `[office]`.
+    pub office: Office,
+    /// `[[services]]`, in file order.
+    pub services: Vec<Service>,
+    /// `[[counters]]`, in file order.
+    pub counters: Vec<Counter>,
+    /// `[[priorities]]`, in file order.
+    pub priorities: Vec<Priority>,
+    /// `[status]`, when citizens' phones can reach the office host.
+    pub status: Option<StatusPage>,
+    /// `[printer]`, when tickets are printed.
+    pub printer: Option<Printer>,
+    /// `[queue]`: fairness rules.
+    pub queue: QueueRules,
+    /// `[kiosk]`: the touchscreen.
+    pub kiosk: KioskSettings,
+    /// `[board]`: the waiting-room display.
+    pub board: BoardSettings,
+    /// `[[devices]]`: kiosks and boards that use the office API with a token.
+    pub devices: Vec<Device>,
+}
+
+pub use crate::roles::{DeviceRole, Role};
+
+/// A short identifier: 1 to 32 of a-z, 0-9, '_' and '-' (priority codes, device names).
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+impl Config {
+    /// Which config file to read: `--config`, else `$MOTCUA_CONFIG`, else `./motcua.toml`.
+    pub fn resolve_path(flag: Option<&Path>) -> PathBuf {
+        if let Some(p) = flag {
+            return p.to_path_buf();
+        }
+        match std::env::var_os(CONFIG_ENV) {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => PathBuf::from(DEFAULT_CONFIG_FILE),
+        }
+    }
+
+    /// Reads and validates the config file chosen by [`Config::resolve_path`].
+    pub fn load(flag: Option<&Path>) -> Result<Config> {
+        let path = Config::resolve_path(flag);
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::ConfigRead {
+            path: path.clone(),
+            source,
+        })?;
+        Config::parse(&text, &path)
+    }
+
+    /// Parses and validates config text; `path` names the file in errors and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let file = path.display().to_string();
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+            let mut message = e.message().trim().to_string();
+            if let Some(src) = text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .filter(|_| line > 0)
+            {
+                message = format!("{message} (in `{}`)", src.trim());
+            }
+            Error::Config {
+                file: file.clone(),
+                line,
+                message,
+            }
+        })?;
+        let v = Validator { text, file: &file };
+        v.build(raw, path)
+    }
+
+    /// The service with this code.
+    pub fn service(&self, code: &str) -> Result<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.code == code)
+            .ok_or_else(|| Error::UnknownService(code.to_string()))
+    }
+
+    /// The counter with this number.
+    pub fn counter(&self, number: u32) -> Result<&Counter> {
+        self.counters
+            .iter()
+            .find(|c| c.number == number)
+            .ok_or(Error::UnknownCounter(number))
+    }
+
+    /// The priority class with this code.
+    pub fn priority(&self, code: &str) -> Result<&Priority> {
+        self.priorities
+            .iter()
+            .find(|p| p.code == code)
+            .ok_or_else(|| Error::UnknownPriority(code.to_string()))
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    office: RawOffice,
+    #[serde(default)]
+    services: Vec<RawService>,
+    #[serde(default)]
+    counters: Vec<RawCounter>,
+    #[serde(default)]
+    priorities: Vec<RawPriority>,
+    status: Option<RawStatus>,
+    printer: Option<RawPrinter>,
+    queue: Option<RawQueue>,
+    kiosk: Option<RawKiosk>,
+    board: Option<RawBoard>,
+    #[serde(default)]
+    devices: Vec<RawDevice>,
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Validator<'_> {
+    fn err(&self, span: Range<usize>, message: impl Into<String>) -> Error {
+        Error::Config {
+            file: self.file.to_string(),
+            line: line_of(self.text, span.start),
+            message: message.into(),
+        }
+    }
+
+    fn text(&self, key: &str, v: Spanned<String>) -> Result<String> {
+        let span = v.span();
+        let s: String = v.into_inner().trim().nfc().collect();
+        if s.is_empty() {
+            return Err(self.err(span, format!("`{key}` must not be empty")));
+        }
+        Ok(s)
+    }
+
+    /// One of a fixed set of words; `None` gives `default`.
+    /// A short identifier ([`is_slug`]) that `taken` says is not used yet.
+    fn slug(&self, key: &str, v: Spanned<String>, taken: impl Fn(&str) -> bool) -> Result<String> {
+        let span = v.span();
+        let s = v.into_inner();
+        if !is_slug(&s) {
+            return Err(self.err(
+                span,
+                format!("`{key}` = '{s}': use 1-32 of a-z, 0-9, '_' and '-'"),
+            ));
+        }
+        if taken(&s) {
+            return Err(self.err(span, format!("`{key}` = '{s}' is used twice")));
+        }
+        Ok(s)
+    }
+
+    fn choice<T: Copy>(
+        &self,
+        key: &str,
+        v: Option<Spanned<String>>,
+        options: &[(&str, T)],
+        default: T,
+    ) -> Result<T> {
+        let Some(v) = v else { return Ok(default) };
+        options
+            .iter()
+            .find(|(name, _)| *name == v.get_ref())
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+                self.err(
+                    v.span(),
+                    format!(
+                        "`{key}` = '{}': use one of {}",
+                        v.get_ref(),
+                        names.join(", ")
+                    ),
+                )
+            })
+    }
+
+    fn int(
+        &self,
+        key: &str,
+        v: Option<Spanned<i64>>,
+        range: Range<i64>,
+        default: i64,
+    ) -> Result<i64> {
+        match v {
+            None => Ok(default),
+            Some(v) if range.contains(v.get_ref()) => Ok(*v.get_ref()),
+            Some(v) => Err(self.err(
+                v.span(),
+                format!(
+                    "`{key}` = {} is out of range: use {} to {}",
+                    v.get_ref(),
+                    range.start,
+                    range.end - 1
+                ),
+            )),
+        }
+    }
+
+    fn build(&self, raw: RawConfig, path: &Path) -> Result<Config> {
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let office = self.office(raw.office, &base)?;
+
+        let services = self.services(raw.services)?;
+        let counters = self.counters(raw.counters, &services)?;
+        let priorities = self.priorities(raw.priorities)?;
+        let status = self.status(raw.status)?;
+        let printer = self.printer(raw.printer, &base)?;
+        let queue = self.queue(raw.queue)?;
+        let kiosk = self.kiosk(raw.kiosk)?;
+        let board = self.board(raw.board, &base)?;
+        let devices = self.devices(raw.devices)?;
+
+        Ok(Config {
+            devices,
+            board,
+            kiosk,
+            path: path.to_path_buf(),
+            office,
+            services,
+            counters,
+            priorities,
+            status,
+            printer,
+            queue,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[office]
+name = "UBND phường Hòa Khê"
+database = "motcua.db"
+timezone = "Asia/Ho_Chi_Minh"
+reset_at = "00:00"
+
+[[services]]
+code = "TP"
+name = "Tư pháp - Hộ tịch"
+first_number = 1001
+digits = 4
+
+[[services]]
+code = "DD"
+name = "Đất đai"
+prefix = "A"
+
+[[counters]]
+number = 1
+name = "Quầy 1"
+services = ["TP", "DD"]
+
+[[priorities]]
+code = "elderly"
+name = "Người cao tuổi"
+"#;
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::parse(text, Path::new("/etc/motcua/office.toml"))
+    }
+
+    /// Asserts that `text` fails with a config error on `line` whose message contains `needle`.
+    fn check_err(text: &str, line: usize, needle: &str) {
+        match parse(text) {
+            Err(Error::Config {
+                line: l, message, ..
+            }) => {
+                assert_eq!(l, line, "wrong line for: {message}");
+                assert!(message.contains(needle), "'{message}' lacks '{needle}'");
+                assert!(!message.contains('\n'), "error must be one line: {message}");
+            }
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn good_config_parses_with_defaults() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.office.database, Path::new("/etc/motcua/motcua.db"));
+        assert_eq!(c.office.timezone, chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(c.services[0].first_number, 1001);
+        assert_eq!(c.services[1].digits, DEFAULT_DIGITS);
+        assert_eq!(c.services[1].first_number, DEFAULT_FIRST_NUMBER);
+        assert_eq!(c.services[1].prefix, "A");
+        assert_eq!(c.counters[0].services, vec!["TP", "DD"]);
+        assert_eq!(c.queue, QueueRules::default());
+        assert!(c.printer.is_none() && c.status.is_none());
+        assert_eq!(c.priority("elderly").unwrap().name, "Người cao tuổi");
+        assert!(matches!(c.service("XX"), Err(Error::UnknownService(_))));
+        assert!(matches!(c.counter(9), Err(Error::UnknownCounter(9))));
+    }
+
+    #[test]
+    fn names_are_nfc_normalised() {
+        // "Hòa" written with a combining grave accent must come out precomposed.
+        let text = GOOD.replace("Hòa", "Ho\u{0300}a");
+        let c = parse(&text).unwrap();
+        assert_eq!(c.office.name, "UBND phường Hòa Khê");
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        check_err(&GOOD.replace("reset_at", "reset_time"), 6, "reset_time");
+    }
+
+    #[test]
+    fn wrong_type_names_the_line() {
+        check_err(
+            &GOOD.replace("digits = 4", "digits = \"four\""),
+            12,
+            "digits = \"four\"",
+        );
+    }
+
+    #[test]
+    fn counter_serving_unknown_service() {
+        check_err(
+            &GOOD.replace("[\"TP\", \"DD\"]", "[\"TP\", \"XY\"]"),
+            22,
+            "counter 1 serves unknown service 'XY'",
+        );
+    }
+
+    #[test]
+    fn duplicate_service_code() {
+        check_err(
+            &GOOD.replace("\"DD\"\nname", "\"TP\"\nname"),
+            15,
+            "used twice",
+        );
+    }
+
+    #[test]
+    fn bad_service_code() {
+        check_err(
+            &GOOD.replace("code = \"TP\"", "code = \"tp-x\""),
+            9,
+            "1-4 characters",
+        );
+    }
+
+    #[test]
+    fn duplicate_counter_number() {
+        let text =
+            format!("{GOOD}\n[[counters]]\nnumber = 1\nname = \"Quầy 1b\"\nservices = [\"TP\"]\n");
+        check_err(&text, 29, "`counters[1].number` = 1 is used twice");
+    }
+
+    #[test]
+    fn counter_number_zero() {
+        check_err(
+            &GOOD.replace("number = 1\n", "number = 0\n"),
+            20,
+            "counters[0].number",
+        );
+    }
+
+    #[test]
+    fn bad_timezone() {
+        check_err(
+            &GOOD.replace("Asia/Ho_Chi_Minh", "Asia/Hanoi_City"),
+            5,
+            "office.timezone",
+        );
+    }
+
+    #[test]
+    fn bad_reset_time() {
+        check_err(
+            &GOOD.replace("\"00:00\"", "\"25:00\""),
+            6,
+            "office.reset_at",
+        );
+    }
+
+    #[test]
+    fn bad_baud() {
+        let text = format!("{GOOD}\n[printer]\nport = \"/dev/ttyUSB0\"\nbaud = 9601\n");
+        check_err(&text, 30, "printer.baud");
+    }
+
+    #[test]
+    fn bad_width() {
+        let text = format!("{GOOD}\n[printer]\nport = \"/dev/ttyUSB0\"\nwidth_dots = 600\n");
+        check_err(&text, 30, "printer.width_dots");
+    }
+
+    #[test]
+    fn bad_status_url() {
+        let text = format!("{GOOD}\n[status]\nbase_url = \"192.168.1.10\"\n");
+        check_err(&text, 29, "status.base_url");
+    }
+
+    #[test]
+    fn first_number_must_fit_digits() {
+        check_err(
+            &GOOD.replace("first_number = 1001", "first_number = 10001"),
+            11,
+            "first_number",
+        );
+    }
+
+    #[test]
+    fn empty_name_refused() {
+        check_err(
+            &GOOD.replace("\"Đất đai\"", "\"  \""),
+            16,
+            "services[1].name",
+        );
+    }
+
+    #[test]
+    fn missing_services_refused() {
+        let text = GOOD.split("[[services]]").next().unwrap();
+        assert!(
+            matches!(parse(text), Err(Error::Config { message, .. }) if message.contains("[[services]]"))
+        );
+    }
+
+    #[test]
+    fn queue_rules_parse_and_zero_disables_max_wait() {
+        let text = format!("{GOOD}\n[queue]\npriority_ratio = 2\nmax_wait_minutes = 0\n");
+        let c = parse(&text).unwrap();
+        assert_eq!(c.queue.priority_ratio, 2);
+        assert_eq!(c.queue.max_wait, None);
+        check_err(
+            &format!("{GOOD}\n[queue]\npriority_ratio = 0\n"),
+            29,
+            "queue.priority_ratio",
+        );
+    }
+
+    #[test]
+    fn service_hours_and_kiosk_settings() {
+        let text = GOOD.replace(
+            "prefix = \"A\"",
+            "prefix = \"A\"\nhours = [\"13:30-17:00\", \"07:30-11:30\"]",
+        ) + "\n[kiosk]\norientation = \"portrait\"\nauto_return_seconds = 5\n";
+        let c = parse(&text).unwrap();
+        let dd = c.service("DD").unwrap();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(dd.open_at(t(8, 0)), Ok(()));
+        assert_eq!(dd.open_at(t(12, 0)), Err(Some(t(13, 30))));
+        assert_eq!(dd.open_at(t(17, 0)), Err(None));
+        assert_eq!(dd.open_at(t(6, 0)), Err(Some(t(7, 30))));
+        assert_eq!(c.service("TP").unwrap().open_at(t(3, 0)), Ok(()));
+        assert_eq!(c.kiosk.orientation, Orientation::Portrait);
+        assert_eq!(c.kiosk.orientation.size(), (1080, 1920));
+        assert_eq!(c.kiosk.auto_return, Duration::from_secs(5));
+        check_err(
+            &GOOD.replace(
+                "prefix = \"A\"",
+                "prefix = \"A\"\nhours = [\"11:30-07:30\"]",
+            ),
+            18,
+            "services[1].hours",
+        );
+        check_err(
+            &format!("{GOOD}\n[kiosk]\nstaff_pin_hash = \"1234\"\n"),
+            29,
+            "kiosk hash-pin",
+        );
+    }
+
+    #[test]
+    fn devices() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA";
+        let c = parse(&format!(
+            "{GOOD}\n[[devices]]\nname = \"board-hall\"\ntoken_hash = \"{hash}\"\n\n[[devices]]\nname = \"kiosk-1\"\nrole = \"kiosk\"\ntoken_hash = \"{hash}\"\n"
+        ))
+        .unwrap();
+        let roles: Vec<_> = c
+            .devices
+            .iter()
+            .map(|d| (d.name.as_str(), d.role))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("board-hall", DeviceRole::Board),
+                ("kiosk-1", DeviceRole::Kiosk)
+            ]
+        );
+        check_err(
+            &format!("{GOOD}\n[[devices]]\nname = \"b\"\ntoken_hash = \"plain-token\"\n"),
+            30,
+            "counter device-token",
+        );
+        check_err(
+            &format!(
+                "{GOOD}\n[[devices]]\nname = \"b\"\nrole = \"printer\"\ntoken_hash = \"{hash}\"\n"
+            ),
+            30,
+            "`devices[0].role` = 'printer': use one of board, kiosk",
+        );
+        check_err(
+            &format!("{GOOD}\n[[devices]]\nname = \"Board 1\"\ntoken_hash = \"{hash}\"\n"),
+            29,
+            "devices[0].name",
+        );
+    }
+
+    #[test]
+    fn printer_options() {
+        let text = format!(
+            "{GOOD}\n[printer]\nport = \"/dev/ttyS0\"\nqr = \"raster\"\nflow_control = \"hardware\"\nfooter = \"Xin cảm ơn\"\nwhen_not_ready = \"show\"\n"
+        );
+        let p = parse(&text).unwrap().printer.unwrap();
+        assert_eq!(
+            (p.qr, p.flow_control, p.when_not_ready),
+            (
+                QrMode::Raster,
+                FlowControl::Hardware,
+                WhenNotReady::ShowOnScreen
+            )
+        );
+        assert_eq!(p.footer.as_deref(), Some("Xin cảm ơn"));
+        assert_eq!(
+            (p.baud, p.width_dots, p.status_timeout),
+            (9600, 576, Duration::from_millis(500))
+        );
+        check_err(
+            &format!("{GOOD}\n[printer]\nport = \"/dev/ttyS0\"\nqr = \"svg\"\n"),
+            30,
+            "`printer.qr` = 'svg': use one of native, raster",
+        );
+    }
+
+    #[test]
+    fn virtual_printer_dir_is_relative_to_config() {
+        let text = format!("{GOOD}\n[printer]\nport = \"virtual:tickets\"\n");
+        let c = parse(&text).unwrap();
+        assert_eq!(c.printer.unwrap().port, "virtual:/etc/motcua/tickets");
+    }
+
+    #[test]
+    fn missing_file_is_a_read_error() {
+        let err = Config::load(Some(Path::new("/nonexistent/motcua.toml"))).unwrap_err();
+        assert!(matches!(err, Error::ConfigRead { .. }));
+        assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
+    }
+}

@@ -1,0 +1,41 @@
+//! `[status]`: the citizens' status page address printed in the QR code.
+
+use super::*;
+
+/// `[status]`.
+#[derive(Debug, Clone)]
+pub struct StatusPage {
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStatus {
+    base_url: Spanned<String>,
+}
+
+impl Validator<'_> {
+    /// Validates `status`.
+    pub(super) fn status(&self, raw: Option<RawStatus>) -> Result<Option<StatusPage>> {
+        let status = match raw {
+            None => None,
+            Some(s) => {
+                let span = s.base_url.span();
+                let url = s.base_url.into_inner();
+                let url = url.trim().trim_end_matches('/').to_string();
+                let rest = url
+                    .strip_prefix("http://")
+                    .or_else(|| url.strip_prefix("https://"));
+                if rest.is_none_or(|r| r.is_empty() || r.contains(char::is_whitespace)) {
+                    return Err(self.err(
+                        span,
+                        format!("`status.base_url` = '{url}': use an address like http://192.168.1.10:8080"),
+                    ));
+                }
+                Some(StatusPage { base_url: url })
+            }
+        };
+        Ok(status)
+    }
+}
