@@ -2,58 +2,37 @@
 
 use std::path::Path;
 
-use motcua_testkit::golden;
+use motcua_testkit::{OfficeToml, golden};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use display_board::board::{Board, Call};
 use motcua::Config;
 
-const CONFIG: &str = r#"
-[office]
-name = "UBND phường Hòa Khê"
-database = "x.db"
-timezone = "Asia/Ho_Chi_Minh"
-
-[[services]]
-code = "TP"
-name = "Tư pháp - Hộ tịch"
-[[services]]
-code = "CT"
-name = "Chứng thực"
-[[services]]
-code = "DD"
-name = "Đất đai - Xây dựng"
-[[services]]
-code = "LD"
-name = "Lao động - Thương binh và Xã hội, người có công và bảo trợ xã hội"
-
-[[counters]]
-number = 1
-name = "Quầy 1"
-services = ["TP"]
-[[counters]]
-number = 2
-name = "Quầy 2"
-services = ["CT"]
-[[counters]]
-number = 3
-name = "Quầy 3"
-services = ["DD"]
-[[counters]]
-number = 4
-name = "Quầy 4"
-services = ["LD"]
-[[counters]]
-number = 5
-name = "Quầy 5"
-services = ["TP", "CT"]
-
-[board]
-notice = "Giờ tiếp nhận hồ sơ: sáng 7:30 – 11:30, chiều 13:30 – 17:00."
-"#;
+/// The office these tests use.
+static CONFIG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    OfficeToml::empty("UBND phường Hòa Khê")
+        .office("database", "\"x.db\"")
+        .service("TP", "Tư pháp - Hộ tịch", "")
+        .service("CT", "Chứng thực", "")
+        .service("DD", "Đất đai - Xây dựng", "")
+        .service(
+            "LD",
+            "Lao động - Thương binh và Xã hội, người có công và bảo trợ xã hội",
+            "",
+        )
+        .counter(1, &["TP"])
+        .counter(2, &["CT"])
+        .counter(3, &["DD"])
+        .counter(4, &["LD"])
+        .counter(5, &["TP", "CT"])
+        .section(
+            "[board]\nnotice = \"Giờ tiếp nhận hồ sơ: sáng 7:30 – 11:30, chiều 13:30 – 17:00.\"",
+        )
+        .build()
+});
 
 fn cfg() -> Config {
-    Config::parse(CONFIG, Path::new("/office/motcua.toml")).unwrap()
+    Config::parse(&CONFIG, Path::new("/office/motcua.toml")).unwrap()
 }
 
 /// 09:15 local on 2026-11-24, adjusted by whole half-seconds so the blink phase is `on`.
@@ -218,7 +197,7 @@ fn fresh_call_blinks_then_settles() {
 fn snapshot_from_the_server_json_matches_the_database() {
     let dir = tempfile::tempdir().unwrap();
     // `x.db` is relative to the config's folder: the temporary one.
-    let c = Config::parse(CONFIG, &dir.path().join("motcua.toml")).unwrap();
+    let c = Config::parse(&CONFIG, &dir.path().join("motcua.toml")).unwrap();
     let mut store = motcua::Store::open(&c).unwrap();
     let now = Utc::now();
     let first = c.services[0].code.clone();

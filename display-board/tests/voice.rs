@@ -115,12 +115,7 @@ fn recorded_clips_in_voice_dir_replace_the_shipped_ones() {
 fn announce_writes_a_wav_of_the_expected_length() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("motcua.toml");
-    std::fs::write(
-        &cfg,
-        "[office]\nname = \"UBND\"\ndatabase = \"m.db\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\
-         [[services]]\ncode = \"TP\"\nname = \"Tư pháp\"\n[[counters]]\nnumber = 3\nname = \"Quầy 3\"\nservices = [\"TP\"]\n",
-    )
-    .unwrap();
+    std::fs::write(&cfg, motcua_testkit::OfficeToml::minimal().build()).unwrap();
     let out = dir.path().join("call.wav");
     let st = std::process::Command::new(env!("CARGO_BIN_EXE_display-board"))
         .arg("--config")

@@ -12,63 +12,32 @@ use kiosk::Kiosk;
 use kiosk::ui::{Controller, KioskAdapter, KioskWindow, ManualDispatcher, Page};
 use motcua::clock::FixedClock;
 use motcua::{Config, Store};
-use motcua_testkit::golden;
+use motcua_testkit::{OfficeToml, golden};
 use slint::ComponentHandle;
 
-const CONFIG: &str = r#"
-[office]
-name = "UBND phường Hòa Khê"
-database = "motcua.db"
-timezone = "Asia/Ho_Chi_Minh"
-
-[[services]]
-code = "TP"
-name = "Tư pháp - Hộ tịch"
-first_number = 1001
-digits = 4
-
-[[services]]
-code = "CT"
-name = "Chứng thực"
-first_number = 2001
-digits = 4
-
-[[services]]
-code = "DD"
-name = "Đất đai - Xây dựng"
-first_number = 3001
-digits = 4
-
-[[services]]
-code = "LD"
-name = "Lao động - Thương binh và Xã hội"
-first_number = 4001
-digits = 4
-
-[[counters]]
-number = 1
-name = "Quầy 1"
-services = ["TP", "CT", "DD", "LD"]
-
-[[priorities]]
-code = "elderly"
-name = "Người cao tuổi"
-
-[[priorities]]
-code = "disabled"
-name = "Người khuyết tật"
-
-[[priorities]]
-code = "pregnant"
-name = "Phụ nữ mang thai"
-
-[[priorities]]
-code = "veteran"
-name = "Người có công"
-
-[status]
-base_url = "http://192.168.1.10:8080"
-"#;
+/// The office these tests use.
+static CONFIG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    OfficeToml::empty("UBND phường Hòa Khê")
+        .service("TP", "Tư pháp - Hộ tịch", "first_number = 1001\ndigits = 4")
+        .service("CT", "Chứng thực", "first_number = 2001\ndigits = 4")
+        .service(
+            "DD",
+            "Đất đai - Xây dựng",
+            "first_number = 3001\ndigits = 4",
+        )
+        .service(
+            "LD",
+            "Lao động - Thương binh và Xã hội",
+            "first_number = 4001\ndigits = 4",
+        )
+        .counter(1, &["TP", "CT", "DD", "LD"])
+        .priority("elderly", "Người cao tuổi")
+        .priority("disabled", "Người khuyết tật")
+        .priority("pregnant", "Phụ nữ mang thai")
+        .priority("veteran", "Người có công")
+        .section("[status]\nbase_url = \"http://192.168.1.10:8080\"")
+        .build()
+});
 
 struct Ui {
     size: (u32, u32),
@@ -86,7 +55,7 @@ fn init_platform() {
 fn start(extra: &str) -> Ui {
     init_platform();
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{CONFIG}\n{extra}");
+    let text = format!("{}\n{extra}", *CONFIG);
     let text = if text.contains("[printer]") {
         text
     } else {

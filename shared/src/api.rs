@@ -458,9 +458,7 @@ mod tests {
 
     fn cfg() -> Config {
         Config::parse(
-            "[office]\nname = \"X\"\ndatabase = \"x.db\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\
-             [[services]]\ncode = \"TP\"\nname = \"Tư pháp\"\n\
-             [[counters]]\nnumber = 3\nname = \"Quầy 3\"\nservices = [\"TP\"]\n",
+            &motcua_testkit::OfficeToml::minimal().build(),
             std::path::Path::new("motcua.toml"),
         )
         .unwrap()

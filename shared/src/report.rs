@@ -227,10 +227,11 @@ mod tests {
     #[test]
     fn means_and_counts() {
         let cfg = crate::config::Config::parse(
-            "[office]\nname = \"X\"\ndatabase = \"x.db\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\
-             [[services]]\ncode = \"TP\"\nname = \"Tư pháp\"\n\
-             [[services]]\ncode = \"DD\"\nname = \"Đất đai\"\n\
-             [[counters]]\nnumber = 1\nname = \"Quầy 1\"\nservices = [\"TP\"]\n",
+            &motcua_testkit::OfficeToml::empty("X")
+                .service("TP", "Tư pháp", "")
+                .service("DD", "Đất đai", "")
+                .counter(1, &["TP"])
+                .build(),
             std::path::Path::new("motcua.toml"),
         )
         .unwrap();

@@ -4,43 +4,20 @@ use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Asia::Ho_Chi_Minh;
 use motcua::queue::EventKind;
 use motcua::{Action, Config, Error, Status, Store};
+use motcua_testkit::OfficeToml;
 
-const CONFIG: &str = r#"
-[office]
-name = "UBND phường Hòa Khê"
-database = "q.db"
-timezone = "Asia/Ho_Chi_Minh"
-reset_at = "00:00"
-
-[queue]
-priority_ratio = 2
-max_wait_minutes = 60
-
-[[services]]
-code = "TP"
-name = "Tư pháp - Hộ tịch"
-first_number = 1001
-digits = 4
-
-[[services]]
-code = "DD"
-name = "Đất đai"
-prefix = "A"
-
-[[counters]]
-number = 1
-name = "Quầy 1"
-services = ["TP"]
-
-[[counters]]
-number = 2
-name = "Quầy 2"
-services = ["DD", "TP"]
-
-[[priorities]]
-code = "elderly"
-name = "Người cao tuổi"
-"#;
+/// The office these tests use.
+static CONFIG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    OfficeToml::empty("UBND phường Hòa Khê")
+        .office("database", "\"q.db\"")
+        .service("TP", "Tư pháp - Hộ tịch", "first_number = 1001\ndigits = 4")
+        .service("DD", "Đất đai", "prefix = \"A\"")
+        .counter(1, &["TP"])
+        .counter(2, &["DD", "TP"])
+        .priority("elderly", "Người cao tuổi")
+        .section("[queue]\npriority_ratio = 2\nmax_wait_minutes = 60")
+        .build()
+});
 
 struct Env {
     dir: tempfile::TempDir,
@@ -59,7 +36,7 @@ impl Env {
 fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("motcua.toml");
-    std::fs::write(&path, CONFIG).unwrap();
+    std::fs::write(&path, &*CONFIG).unwrap();
     let store = Store::open(&Config::load(Some(&path)).unwrap()).unwrap();
     Env { dir, store }
 }
