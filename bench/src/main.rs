@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use motcua::{Config, Store};
+use motcua_testkit::OfficeToml;
 
 /// motcua benchmarks.
 #[derive(Parser)]
@@ -83,57 +84,10 @@ enum Cmd {
     },
 }
 
-const BENCH_CONFIG: &str = r#"
-[office]
-name = "Benchmark"
-database = "bench.db"
-timezone = "Asia/Ho_Chi_Minh"
-
-[[services]]
-code = "TP"
-name = "Tư pháp - Hộ tịch"
-digits = 6
-
-[[counters]]
-number = 1
-name = "Quầy 1"
-services = ["TP"]
-
-[[counters]]
-number = 2
-name = "Quầy 2"
-services = ["TP"]
-
-[[counters]]
-number = 3
-name = "Quầy 3"
-services = ["TP"]
-
-[[counters]]
-number = 4
-name = "Quầy 4"
-services = ["TP"]
-
-[[counters]]
-number = 5
-name = "Quầy 5"
-services = ["TP"]
-
-[[counters]]
-number = 6
-name = "Quầy 6"
-services = ["TP"]
-
-[[counters]]
-number = 7
-name = "Quầy 7"
-services = ["TP"]
-
-[[counters]]
-number = 8
-name = "Quầy 8"
-services = ["TP"]
-"#;
+/// The write benchmark's office: one service, 8 counters.
+fn bench_config(database: &str) -> String {
+    OfficeToml::bench(database, 8).build()
+}
 
 fn main() -> anyhow::Result<()> {
     let cli: Cli = motcua::cli::parse_args();
@@ -188,7 +142,7 @@ fn measure(dir: &Path, single: u32, pairs: u32, writers: u32) -> anyhow::Result<
 
     // 1. One process, idle machine: issue latency.
     let cfg_path = dir.join("single.toml");
-    std::fs::write(&cfg_path, BENCH_CONFIG.replace("bench.db", "single.db"))?;
+    std::fs::write(&cfg_path, bench_config("single.db"))?;
     let cfg = Config::load(Some(&cfg_path))?;
     let mut store = Store::open(&cfg)?;
     let mut lat = Vec::with_capacity(single as usize);
@@ -207,7 +161,7 @@ fn measure(dir: &Path, single: u32, pairs: u32, writers: u32) -> anyhow::Result<
 
     // 2. N writer processes, each issue+call pairs, on one file.
     let cfg_path = dir.join("multi.toml");
-    std::fs::write(&cfg_path, BENCH_CONFIG.replace("bench.db", "multi.db"))?;
+    std::fs::write(&cfg_path, bench_config("multi.db"))?;
     drop(Store::open(&Config::load(Some(&cfg_path))?)?);
     // The looping worker is the end-to-end crate's `motcua-worker`, built beside this binary.
     let me = std::env::current_exe()?.with_file_name("motcua-worker");
@@ -283,36 +237,21 @@ fn fsync_times(dir: &Path) -> anyhow::Result<Vec<f64>> {
     Ok(times)
 }
 
-const PRINT_CONFIG: &str = r#"
-[office]
-name = "UBND phường Hòa Khê"
-database = "print.db"
-timezone = "Asia/Ho_Chi_Minh"
-
-[[services]]
-code = "TP"
-name = "Tư pháp - Hộ tịch"
-first_number = 1001
-digits = 4
-
-[[services]]
-code = "LD"
-name = "Lao động - Thương binh và Xã hội"
-first_number = 4001
-digits = 4
-
-[[counters]]
-number = 1
-name = "Quầy 1"
-services = ["TP", "LD"]
-
-[[priorities]]
-code = "elderly"
-name = "Người cao tuổi"
-
-[status]
-base_url = "http://192.168.1.10:8080"
-"#;
+/// The printing and kiosk benchmarks' office (the long LD name numbered from 4001).
+static PRINT_CONFIG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    OfficeToml::empty("UBND phường Hòa Khê")
+        .office("database", "\"print.db\"")
+        .service("TP", "Tư pháp - Hộ tịch", "first_number = 1001\ndigits = 4")
+        .service(
+            "LD",
+            "Lao động - Thương binh và Xã hội",
+            "first_number = 4001\ndigits = 4",
+        )
+        .counter(1, &["TP", "LD"])
+        .priority("elderly", "Người cao tuổi")
+        .section("[status]\nbase_url = \"http://192.168.1.10:8080\"")
+        .build()
+});
 
 fn print_bench(port: Option<String>, count: u32) -> anyhow::Result<()> {
     use motcua::config::QrMode;
@@ -371,7 +310,7 @@ fn print_bench(port: Option<String>, count: u32) -> anyhow::Result<()> {
         let path = dir.join("serial.toml");
         std::fs::write(
             &path,
-            format!("{PRINT_CONFIG}\n[printer]\nport = \"{port}\"\n"),
+            format!("{}\n[printer]\nport = \"{port}\"\n", *PRINT_CONFIG),
         )?;
         let cfg = Config::load(Some(&path))?;
         let store = Store::open(&cfg)?;
@@ -434,7 +373,7 @@ fn kiosk_bench(count: u32) -> anyhow::Result<()> {
         let path = dir.join("kiosk.toml");
         std::fs::write(
             &path,
-            format!("{PRINT_CONFIG}\n[printer]\nport = \"virtual:tickets\"\n"),
+            format!("{}\n[printer]\nport = \"virtual:tickets\"\n", *PRINT_CONFIG),
         )?;
         let cfg = Config::load(Some(&path))?;
         let k = kiosk::Kiosk::new(Store::open(&cfg)?, None);
@@ -490,7 +429,7 @@ fn board_bench(calls: u32) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let result = (|| -> anyhow::Result<()> {
         let path = dir.join("board.toml");
-        std::fs::write(&path, PRINT_CONFIG)?;
+        std::fs::write(&path, &*PRINT_CONFIG)?;
         let cfg = Config::load(Some(&path))?;
         let mut store = Store::open(&cfg)?;
         for _ in 0..calls + 20 {
@@ -672,15 +611,7 @@ fn console_bench(
     }
     let dir = tempfile_dir();
     std::fs::create_dir_all(&dir)?;
-    let mut config = String::from(
-        "[office]\nname = \"Benchmark\"\ndatabase = \"console.db\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\n\
-         [[services]]\ncode = \"TP\"\nname = \"Tư pháp - Hộ tịch\"\ndigits = 6\n",
-    );
-    for n in 1..=officers {
-        config.push_str(&format!(
-            "\n[[counters]]\nnumber = {n}\nname = \"Quầy {n}\"\nservices = [\"TP\"]\n"
-        ));
-    }
+    let config = OfficeToml::bench("console.db", officers).build();
     let cfg_path = dir.join("console.toml");
     std::fs::write(&cfg_path, config)?;
     let cfg = Config::load(Some(&cfg_path))?;

@@ -22,33 +22,9 @@ fn check_golden(name: &str, actual: &[u8]) {
 }
 
 fn config(width: u32, status: bool, qr: &str) -> Config {
-    let mut text = String::from(
-        r#"
-[office]
-name = "UBND phường Hòa Khê"
-database = "x.db"
-timezone = "Asia/Ho_Chi_Minh"
-
-[[services]]
-code = "TP"
-name = "Tư pháp - Hộ tịch"
-first_number = 1001
-digits = 4
-
-[[services]]
-code = "LD"
-name = "Lao động - Thương binh và Xã hội"
-
-[[counters]]
-number = 1
-name = "Quầy 1"
-services = ["TP", "LD"]
-
-[[priorities]]
-code = "elderly"
-name = "Người cao tuổi"
-"#,
-    );
+    let mut text = motcua_testkit::OfficeToml::ticket_office()
+        .office("database", "\"x.db\"")
+        .build();
     text += &format!(
         "\n[printer]\nport = \"virtual:t\"\nwidth_dots = {width}\nqr = \"{qr}\"\nfooter = \"Xin cảm ơn quý công dân!\"\n"
     );

@@ -59,6 +59,28 @@ impl OfficeToml {
             .priority("elderly", "Người cao tuổi")
     }
 
+    /// The office of the printed-ticket tests: TP from 1001, LD ("Lao động - Thương binh và Xã
+    /// hội", the long name), counter 1 serving both, the `elderly` class.
+    pub fn ticket_office() -> OfficeToml {
+        OfficeToml::empty("UBND phường Hòa Khê")
+            .service("TP", "Tư pháp - Hộ tịch", "first_number = 1001\ndigits = 4")
+            .service("LD", "Lao động - Thương binh và Xã hội", "")
+            .counter(1, &["TP", "LD"])
+            .priority("elderly", "Người cao tuổi")
+    }
+
+    /// A benchmark office: one service TP with 6 digits, counters 1..=`counters` serving it,
+    /// its database named `database`.
+    pub fn bench(database: &str, counters: u32) -> OfficeToml {
+        let mut o = OfficeToml::empty("Benchmark")
+            .office("database", &quote(database))
+            .service("TP", "Tư pháp - Hộ tịch", "digits = 6");
+        for n in 1..=counters {
+            o = o.counter(n, &["TP"]);
+        }
+        o
+    }
+
     /// One service `TP` ("Tư pháp") and counter 3 serving it.
     pub fn minimal() -> OfficeToml {
         OfficeToml::empty("X")
