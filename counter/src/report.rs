@@ -1,7 +1,6 @@
 //! `counter report`: a [`motcua::report::Report`] as JSON (CONTRACT.md), CSV or an HTML page.
 
 use motcua::report::{Figures, Group, Report};
-use serde_json::{Value, json};
 
 use crate::pages::html_escape;
 
@@ -16,42 +15,9 @@ pub enum Format {
     Html,
 }
 
-fn figures_json(f: &Figures) -> Value {
-    json!({
-        "issued": f.issued,
-        "served": f.served,
-        "no_show": f.no_show,
-        "cancelled": f.cancelled,
-        "unfinished": f.unfinished,
-        "wait_mean_s": f.wait_mean_s,
-        "service_mean_s": f.service_mean_s,
-        "rated": f.rated,
-        "satisfied_share": f.satisfied_share,
-    })
-}
-
-fn groups_json(groups: &[Group], key: &str) -> Value {
-    groups
-        .iter()
-        .map(|g| {
-            let mut v = figures_json(&g.figures);
-            v[key] = json!(g.key);
-            v["name"] = json!(g.name);
-            v
-        })
-        .collect()
-}
-
 /// The contract's JSON: `{"totals": {...}, "services": [...], "counters": [...], "officers": [...]}`.
-pub fn to_json(r: &Report) -> Value {
-    json!({
-        "from": r.from.to_string(),
-        "to": r.to.to_string(),
-        "totals": figures_json(&r.totals),
-        "services": groups_json(&r.services, "service"),
-        "counters": groups_json(&r.counters, "counter"),
-        "officers": groups_json(&r.officers, "officer"),
-    })
+pub fn to_json(r: &Report) -> String {
+    serde_json::to_string_pretty(&motcua::api::Report::of(r)).expect("reports serialise")
 }
 
 fn rows(r: &Report) -> Vec<(&'static str, String, String, &Figures)> {

@@ -701,12 +701,25 @@ pub fn run(cfg: Config, mut kiosk: Kiosk, windowed: bool) -> Result<(), slint::P
             c.refresh();
         }
     });
+    // SIGTERM (systemd stopping the service) or Ctrl-C ends the event loop cleanly; a ticket
+    // being printed finishes on the worker first, as the window closes after its job.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(e) = signal_hook::flag::register(sig, stop.clone()) {
+            tracing::warn!(error = %e, "cannot watch signals");
+        }
+    }
     let clock = slint::Timer::default();
     let c = Rc::downgrade(&controller);
     clock.start(
         slint::TimerMode::Repeated,
         Duration::from_millis(250),
         move || {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                tracing::info!("stopping");
+                let _ = slint::quit_event_loop();
+                return;
+            }
             if let Some(c) = c.upgrade() {
                 c.tick_clock();
                 c.tick(Instant::now());

@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::config::{Config, Role};
 use crate::queue::{EventKind, Status};
+use crate::report::{self, Figures};
 use crate::store;
 
 /// An instant as the office reads it: RFC 3339 with the office's UTC offset, whole seconds
@@ -421,6 +422,97 @@ pub struct BoardCall {
     pub recall: bool,
     /// Made before the board caught up: shown, not announced.
     pub replayed: bool,
+}
+
+/// One service's report figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceFigures {
+    /// Service code.
+    pub service: String,
+    /// Its name.
+    pub name: String,
+    /// The figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// One counter's report figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterFigures {
+    /// Counter number (as text, as the contract's report has it).
+    pub counter: String,
+    /// Its name.
+    pub name: String,
+    /// The figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// One officer's report figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficerFigures {
+    /// Login.
+    pub officer: String,
+    /// What is shown for them.
+    pub name: String,
+    /// The figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// `counter report --format json`: totals and per service, counter and officer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// First service day.
+    pub from: NaiveDate,
+    /// Last service day.
+    pub to: NaiveDate,
+    /// Every ticket of the range.
+    pub totals: Figures,
+    /// Per service.
+    pub services: Vec<ServiceFigures>,
+    /// Per counter.
+    pub counters: Vec<CounterFigures>,
+    /// Per officer.
+    pub officers: Vec<OfficerFigures>,
+}
+
+impl Report {
+    /// The wire form of a report.
+    pub fn of(r: &report::Report) -> Report {
+        Report {
+            from: r.from,
+            to: r.to,
+            totals: r.totals.clone(),
+            services: r
+                .services
+                .iter()
+                .map(|g| ServiceFigures {
+                    service: g.key.clone(),
+                    name: g.name.clone(),
+                    figures: g.figures.clone(),
+                })
+                .collect(),
+            counters: r
+                .counters
+                .iter()
+                .map(|g| CounterFigures {
+                    counter: g.key.clone(),
+                    name: g.name.clone(),
+                    figures: g.figures.clone(),
+                })
+                .collect(),
+            officers: r
+                .officers
+                .iter()
+                .map(|g| OfficerFigures {
+                    officer: g.key.clone(),
+                    name: g.name.clone(),
+                    figures: g.figures.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// `{"error": "…"}`: every refused API request.

@@ -11,7 +11,7 @@ use crate::queue::Status;
 use crate::store::ReportRow;
 
 /// The figures of one group of tickets.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figures {
     /// Tickets issued.
     pub issued: u32,

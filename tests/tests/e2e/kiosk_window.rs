@@ -80,7 +80,7 @@ fn a_click_on_the_real_window_issues_and_prints() {
         .stderr(std::fs::File::create(office.dir.path().join("kiosk.log")).unwrap())
         .spawn()
         .expect("start the kiosk");
-    let _kiosk = Killed(kiosk);
+    let mut kiosk = Killed(kiosk);
     let log = office.dir.path().join("kiosk.log");
     let _dump = DumpOnPanic(log);
     wait_for("the kiosk window", Duration::from_secs(30), || {
@@ -128,4 +128,12 @@ fn a_click_on_the_real_window_issues_and_prints() {
         .filter_map(|e| e.ok())
         .any(|e| e.file_name().to_string_lossy().contains("-TP-1001-"));
     assert!(printed, "the virtual printer received the ticket");
+    // SIGTERM (systemd stopping the kiosk) closes the window cleanly.
+    let child = std::mem::replace(&mut kiosk.0, Command::new("true").spawn().unwrap());
+    let (status, took) = crate::shutdown::terminate(child);
+    assert!(status.success(), "the kiosk exited with {status}");
+    assert!(
+        took <= crate::shutdown::STOP_WITHIN,
+        "the kiosk took {took:?} to stop"
+    );
 }

@@ -11,10 +11,10 @@ use motcua_e2e::console::{add_device, serve};
 use motcua_e2e::{Office, json};
 
 /// How long a stop may take.
-const STOP_WITHIN: Duration = Duration::from_secs(2);
+pub(crate) const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 /// Sends SIGTERM and waits for the exit: its status and how long it took.
-fn terminate(mut child: Child) -> (std::process::ExitStatus, Duration) {
+pub(crate) fn terminate(mut child: Child) -> (std::process::ExitStatus, Duration) {
     let pid = child.id().to_string();
     let (tx, rx) = mpsc::channel();
     let start = Instant::now();
