@@ -518,78 +518,29 @@ fn fastrand_ms() -> u64 {
 }
 
 /// A signed-in HTTP session with `counter serve` (cookie and CSRF token).
-struct Officer {
-    agent: ureq::Agent,
-    base: String,
-    cookie: String,
-    csrf: String,
-}
+/// A signed-in officer: the end-to-end tests' browser-like client, timed.
+struct Officer(motcua_e2e::console::Client);
 
 impl Officer {
     fn sign_in(base: &str, login: &str, pin: &str, counter: u32) -> anyhow::Result<Officer> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut r = agent.get(&format!("{base}/login")).call()?;
-        let form_cookie = set_cookie(&r).context("login cookie")?;
-        let page = r.body_mut().read_to_string()?;
-        let csrf = between(&page, "name=\"csrf\" value=\"", "\"").context("login csrf")?;
-        let r = agent
-            .post(&format!("{base}/login"))
-            .header("Cookie", &form_cookie)
-            .send_form([
-                ("login", login),
-                ("pin", pin),
-                ("counter", &counter.to_string()),
-                ("csrf", &csrf),
-            ])?;
-        if r.status().as_u16() != 303 {
-            bail!("sign-in of {login} refused: {}", r.status());
+        let mut c = motcua_e2e::console::Client::at(base);
+        let (status, _) = c.submit_login(login, pin, &counter.to_string());
+        if status != 303 {
+            bail!("sign-in of {login} refused: {status}");
         }
-        let cookie = set_cookie(&r).context("session cookie")?;
-        let home = r.headers()["location"].to_str()?.to_string();
-        let page = agent
-            .get(&format!("{base}{home}"))
-            .header("Cookie", &cookie)
-            .call()?
-            .body_mut()
-            .read_to_string()?;
-        let csrf = between(&page, "name=\"csrf\" content=\"", "\"").context("page csrf")?;
-        Ok(Officer {
-            agent,
-            base: base.to_string(),
-            cookie,
-            csrf,
-        })
+        Ok(Officer(c))
     }
 
     /// POSTs a counter action: the time to its answer in ms, and the answer.
-    fn act(&self, action: &str) -> anyhow::Result<(f64, serde_json::Value)> {
+    fn act(&mut self, action: &str) -> anyhow::Result<(f64, serde_json::Value)> {
         let t0 = Instant::now();
-        let mut r = self
-            .agent
-            .post(&format!("{}/api/counter/{action}", self.base))
-            .header("Cookie", &self.cookie)
-            .header("X-CSRF-Token", &self.csrf)
-            .send_json(serde_json::json!({}))?;
+        let (status, v) = self.0.act(action, serde_json::json!({}), None);
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
-        if !r.status().is_success() {
-            bail!("{action}: {}", r.status());
+        if !(200..300).contains(&status) {
+            bail!("{action}: {status}");
         }
-        Ok((ms, r.body_mut().read_json()?))
+        Ok((ms, v))
     }
-}
-
-fn set_cookie(r: &ureq::http::Response<ureq::Body>) -> Option<String> {
-    let v = r.headers().get("set-cookie")?.to_str().ok()?;
-    Some(v.split(';').next()?.to_string())
-}
-
-fn between(text: &str, start: &str, end: &str) -> Option<String> {
-    let rest = text.split_once(start)?.1;
-    Some(rest.split_once(end)?.0.to_string())
 }
 
 fn console_bench(
@@ -657,7 +608,7 @@ fn console_bench(
         let t0 = Instant::now();
         let handles: Vec<_> = signed
             .into_iter()
-            .map(|o| {
+            .map(|mut o| {
                 let barrier = barrier.clone();
                 std::thread::spawn(move || -> anyhow::Result<Vec<f64>> {
                     barrier.wait();
@@ -698,9 +649,13 @@ fn console_bench(
         let ready = Arc::new(Barrier::new(clients as usize + 1));
         for _ in 0..clients {
             let mut r = sup
+                .0
                 .agent
                 .get(&format!("{base}/api/events"))
-                .header("Cookie", &sup.cookie)
+                .header("Cookie", &sup.0.cookie_header())
+                .config()
+                .timeout_global(None)
+                .build()
                 .call()?;
             let tx = tx.clone();
             let ready = ready.clone();
@@ -726,7 +681,7 @@ fn console_bench(
             "server RSS with {clients} SSE clients connected: {:.1} MiB",
             proc_mib(&pid, "VmRSS:")
         );
-        let caller = Officer::sign_in(&base, "o1", "2468", 1)?;
+        let mut caller = Officer::sign_in(&base, "o1", "2468", 1)?;
         let mut sent = std::collections::HashMap::new();
         let mut delivery = Vec::new();
         for _ in 0..calls {

@@ -62,6 +62,11 @@ pub struct Client {
 impl Client {
     /// A client for `server`.
     pub fn new(server: &Server) -> Client {
+        Client::at(&server.base)
+    }
+
+    /// A client for the server at `base` (`http://HOST:PORT`).
+    pub fn at(base: &str) -> Client {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -71,7 +76,7 @@ impl Client {
             .into();
         Client {
             agent,
-            base: server.base.clone(),
+            base: base.to_string(),
             cookies: Vec::new(),
             csrf: None,
         }
