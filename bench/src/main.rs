@@ -290,7 +290,7 @@ fn print_bench(port: Option<String>, count: u32) -> anyhow::Result<()> {
             } else {
                 QrMode::Native
             };
-            let n = motcua::ticket::encode_to_vec(&blocks, q).len();
+            let n = motcua::ticket::encode_to_vec(&blocks, q)?.len();
             let wire = |baud: f64| n as f64 * 10.0 / baud;
             println!(
                 "| {} mm, {}{}, {} | {n} | {:.2} s | {:.3} s |",
@@ -567,7 +567,7 @@ fn console_bench(
     std::fs::write(&cfg_path, config)?;
     let cfg = Config::load(Some(&cfg_path))?;
     let mut store = Store::open(&cfg)?;
-    let hash = motcua::secret::hash_password("2468").map_err(anyhow::Error::msg)?;
+    let hash = motcua::secret::hash_password("246810").map_err(anyhow::Error::msg)?;
     for n in 1..=officers {
         store.add_officer(
             &format!("o{n}"),
@@ -602,7 +602,7 @@ fn console_bench(
         println!("server RSS at start: {:.1} MiB", proc_mib(&pid, "VmRSS:"));
         // 1. OFFICERS act at once.
         let signed: Vec<Officer> = (1..=officers)
-            .map(|n| Officer::sign_in(&base, &format!("o{n}"), "2468", n))
+            .map(|n| Officer::sign_in(&base, &format!("o{n}"), "246810", n))
             .collect::<anyhow::Result<_>>()?;
         let barrier = Arc::new(Barrier::new(officers as usize));
         let t0 = Instant::now();
@@ -644,7 +644,7 @@ fn console_bench(
             proc_mib(&pid, "VmRSS:")
         );
         // 2. CLIENTS follow /api/events; CALLS are timed from request to each delivery.
-        let sup = Officer::sign_in(&base, "sup", "2468", 0)?;
+        let sup = Officer::sign_in(&base, "sup", "246810", 0)?;
         let (tx, rx) = mpsc::channel::<(String, Instant)>();
         let ready = Arc::new(Barrier::new(clients as usize + 1));
         for _ in 0..clients {
@@ -681,7 +681,7 @@ fn console_bench(
             "server RSS with {clients} SSE clients connected: {:.1} MiB",
             proc_mib(&pid, "VmRSS:")
         );
-        let mut caller = Officer::sign_in(&base, "o1", "2468", 1)?;
+        let mut caller = Officer::sign_in(&base, "o1", "246810", 1)?;
         let mut sent = std::collections::HashMap::new();
         let mut delivery = Vec::new();
         for _ in 0..calls {

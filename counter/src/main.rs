@@ -198,13 +198,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
-            println!("listening on http://{}", listener.local_addr()?);
-            use std::io::Write;
-            std::io::stdout().flush()?;
-            counter::http::run(listener, cfg, counter::http::shutdown_signal()).await
+            let ready = |addr| {
+                use std::io::Write;
+                println!("listening on http://{addr}");
+                let _ = std::io::stdout().flush();
+            };
+            counter::http::run(listener, cfg, ready, counter::http::shutdown_signal()).await
         });
     }
-    let mut store = Store::open(&cfg).context("cannot open the queue database")?;
+    // Commands that only read open the database read-only: they work on a full or read-only
+    // disk and write nothing.
+    let mut store = match cli.command {
+        Command::Queue { .. } | Command::Report { .. } => Store::open_reader(&cfg)?,
+        _ => Store::open(&cfg)?,
+    };
     let now = Utc::now();
     let (at, result) = match cli.command {
         Command::Call(at) => {
@@ -288,6 +295,8 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Add { login, pin, role } => {
             login_ok(&login)?;
+            // Logins are case-insensitive; they are kept in lower case.
+            let login = login.to_lowercase();
             let Some(role) = Role::parse(&role) else {
                 return Err(
                     UsageError(format!("--role '{role}': use officer or supervisor")).into(),
@@ -351,8 +360,8 @@ fn numbered(
     if ticket.number.trim().is_empty() {
         return Err(UsageError("--number must not be empty".into()).into());
     }
-    store.config().counter(at.counter)?;
-    let t = store.act_on_number(
+    let t = store.act_on_number_at(
+        at.counter,
         ticket.number.trim(),
         ticket.service.as_deref(),
         action,
@@ -398,7 +407,7 @@ fn device_token(name: &str, role: &str) -> anyhow::Result<()> {
     if DeviceRole::parse(role).is_none() {
         return Err(UsageError(format!("--role '{role}': use board or kiosk")).into());
     }
-    let (token, hash) = counter::http::auth::device_token().map_err(anyhow::Error::msg)?;
+    let (token, hash) = counter::http::auth::device_token(name).map_err(anyhow::Error::msg)?;
     println!("# Token for {name} (give it to the device, e.g. MOTCUA_DEVICE_TOKEN={token}):");
     println!("# {token}");
     println!("# Put this in the server's config (only the hash is kept there):");

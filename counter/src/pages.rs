@@ -75,7 +75,14 @@ fn header(title: &str, login: &str, csrf: &str, extra: &str) -> String {
 }
 
 /// The console of one counter.
-pub fn console(cfg: &Config, counter: u32, login: &str, supervisor: bool, csrf: &str) -> String {
+pub fn console(
+    cfg: &Config,
+    counter: u32,
+    login: &str,
+    supervisor: bool,
+    csrf: &str,
+    weak_pin: bool,
+) -> String {
     let name = cfg
         .counter(counter)
         .map(|c| c.name.clone())
@@ -85,12 +92,17 @@ pub fn console(cfg: &Config, counter: u32, login: &str, supervisor: bool, csrf: 
     } else {
         ""
     };
+    let weak = if weak_pin {
+        r#"<p class="warn" id="weak-pin" role="alert">Mã PIN của bạn ngắn hơn 6 chữ số và sẽ không được chấp nhận khi đổi. Vui lòng nhờ cán bộ kỹ thuật đặt mã PIN mới (ít nhất 6 chữ số).</p>"#
+    } else {
+        ""
+    };
     format!(
         r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{counter} – {office}</title>
 <meta name="csrf" content="{csrf}">{STYLE}</head><body>
 {header}
 <main>
-<section class="current"><div class="label">Đang phục vụ</div><div id="number">—</div><div id="service"></div><div id="waited"></div><div id="status"></div></section>
+{weak}<section class="current"><div class="label">Đang phục vụ</div><div id="number">—</div><div id="service"></div><div id="waited"></div><div id="status"></div></section>
 <section class="buttons">
 <button data-action="call" data-key="F1">Gọi số tiếp theo <kbd>F1</kbd></button>
 <button data-action="recall" data-key="F2">Gọi lại <kbd>F2</kbd></button>
@@ -323,6 +335,7 @@ body{font-family:"Noto Sans",sans-serif;margin:0;background:#f2f5f9;color:#11182
 header{background:#0b3d91;color:#fff;display:flex;gap:24px;align-items:center;padding:12px 24px}
 header h1{margin:0;font-size:32px}header form{margin-left:auto}header a.link{color:#fff}
 main{padding:24px;max-width:1100px}
+.warn{background:#fff4e5;border-left:6px solid #b45309;padding:12px 16px;font-size:20px;color:#7c2d12}
 .current{background:#fff;border-radius:12px;padding:16px;margin-bottom:16px}
 #number{font-size:96px;font-weight:700;color:#1b5e20}
 .buttons{display:flex;flex-wrap:wrap;gap:12px;align-items:center}

@@ -8,7 +8,7 @@
 
 use std::sync::mpsc::{Receiver, TryRecvError};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use motcua::{Config, Store};
 
 use crate::board::{Board, Call, Snapshot};
@@ -33,6 +33,8 @@ pub struct Follower {
     pub board: Board,
     /// Increases every time the board's content may have changed.
     pub revision: u64,
+    /// The service day the board shows; at the next one it starts empty by itself.
+    day: Option<NaiveDate>,
 }
 
 impl Follower {
@@ -49,6 +51,11 @@ impl Follower {
             cfg: cfg.clone(),
             board,
             revision: 0,
+            day: Some(motcua::queue::business_date(
+                now,
+                cfg.office.timezone,
+                cfg.office.reset_at,
+            )),
         };
         let mut replayed = f.read_local(now)?;
         for c in &mut replayed {
@@ -65,6 +72,7 @@ impl Follower {
             cfg: cfg.clone(),
             board: Board::new(cfg),
             revision: 0,
+            day: None,
         }
     }
 
@@ -94,6 +102,29 @@ impl Follower {
     /// Calls since the last poll, oldest first (those marked `replayed` are shown but not
     /// announced); `None` when nothing changed.
     pub fn poll(&mut self, now: DateTime<Utc>) -> motcua::Result<Option<Vec<Call>>> {
+        let today =
+            motcua::queue::business_date(now, self.cfg.office.timezone, self.cfg.office.reset_at);
+        let rolled = self.day.is_some_and(|d| d != today);
+        self.day = Some(today);
+        if rolled {
+            // A new service day: yesterday's calls, history and counts leave the screen.
+            tracing::info!(%today, "new service day: the board starts empty");
+            let last = self.board.last_event_id;
+            self.board = Board::new(&self.cfg);
+            self.board.last_event_id = last;
+            self.revision += 1;
+            if let Source::Local { version, .. } = &mut self.source {
+                *version = None;
+            }
+        }
+        let polled = self.poll_source(now)?;
+        Ok(match polled {
+            None if rolled => Some(Vec::new()),
+            p => p,
+        })
+    }
+
+    fn poll_source(&mut self, now: DateTime<Utc>) -> motcua::Result<Option<Vec<Call>>> {
         match &mut self.source {
             Source::Local { store, version } => {
                 if *version == Some(store.data_version()?) {

@@ -222,7 +222,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Follow) => run_headless(&cfg, &feed, &mut NoScreen, cli.mute, true),
         Some(Command::State { json }) => {
-            let store = Store::open(&cfg).context("cannot open the queue database")?;
+            let store = Store::open_reader(&cfg)?;
             let state = store.state(Utc::now())?;
             if json {
                 println!(

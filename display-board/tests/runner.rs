@@ -51,3 +51,53 @@ fn a_read_error_shows_mat_ket_noi_and_the_board_recovers() {
     assert_eq!(calls.len(), 1, "the call made meanwhile");
     assert_eq!(calls[0].counter, 3);
 }
+
+/// #17.19: a board running across midnight starts the new service day empty by itself, and
+/// yesterday's called ticket is no longer current at its counter.
+#[test]
+fn the_board_rolls_over_at_the_start_of_the_service_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::parse(
+        &OfficeToml::minimal().build(),
+        &dir.path().join("motcua.toml"),
+    )
+    .unwrap();
+    let local = |d, h, m| {
+        chrono::TimeZone::with_ymd_and_hms(&chrono_tz::Asia::Ho_Chi_Minh, 2026, 11, d, h, m, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let evening = local(24, 23, 50);
+    let mut store = motcua::Store::open(&cfg).unwrap();
+    store.issue("TP", None, evening).unwrap();
+    store.call_next(3, evening).unwrap();
+    let (f, _) = Follower::open(&cfg, evening).unwrap();
+    let mut runner = Runner::new(&cfg, f, None);
+    let mut screen = Recorder {
+        size: (640, 360),
+        ..Recorder::default()
+    };
+    runner.step(local(24, 23, 55), &mut screen).unwrap();
+    let board = &runner.follower.board;
+    assert!(board.counters[0].current.is_some(), "the evening's call");
+    assert_eq!(board.history.len(), 1);
+
+    // Nothing is written after midnight: the board rolls over on its own.
+    let morning = local(25, 0, 1);
+    runner.step(morning, &mut screen).unwrap();
+    let board = &runner.follower.board;
+    assert_eq!(
+        board.counters[0].current, None,
+        "yesterday's call left the screen"
+    );
+    assert!(board.history.is_empty());
+    assert!(board.waiting.iter().all(|(_, n)| *n == 0));
+    assert_eq!(screen.frames.len(), 2, "redrawn for the new day");
+    // The counter's current ticket is today's only: nothing to recall at 00:01.
+    assert!(matches!(
+        store.act_on_current(3, motcua::Action::Recall, morning),
+        Err(motcua::Error::NoCurrentTicket(3))
+    ));
+    let t = store.issue("TP", None, morning).unwrap();
+    assert_eq!(store.call_next(3, morning).unwrap().unwrap().id, t.id);
+}

@@ -206,6 +206,11 @@ impl Kiosk {
             }
             Err(e) => {
                 tracing::error!(number = %ticket.number, error = %e, "ticket committed but not printed");
+                // The printer step was reached and the citizen is told the number (on screen,
+                // or exit 4 with the JSON): the ticket stays in the queue, never voided.
+                if let Err(e) = self.store.mark_print_failed(ticket.id) {
+                    tracing::error!(error = %e, id = ticket.id, "cannot record the print failure");
+                }
                 Ok(Issued {
                     ticket,
                     printed: false,
@@ -256,6 +261,14 @@ impl Kiosk {
         now: DateTime<Utc>,
     ) -> Result<Ticket, IssueError> {
         let ticket = self.store.find_number(number, service, now)?;
+        if ticket.status == motcua::Status::Cancelled {
+            // Voided or cancelled: a slip for it would send a citizen to a counter for nothing.
+            return Err(IssueError::Queue(motcua::Error::InvalidTransition {
+                number: ticket.number,
+                status: "cancelled",
+                action: "reprint",
+            }));
+        }
         if !self.has_printer() {
             return Err(IssueError::NotReady(PrintError::not_configured()));
         }
@@ -332,7 +345,7 @@ impl Kiosk {
             .ok_or_else(PrintError::not_configured)?;
         let (width, qr) = (pcfg.width_dots, pcfg.qr);
         let blocks = motcua::ticket::layout(ticket, cfg, width);
-        let bytes = motcua::ticket::encode_to_vec(&blocks, qr);
+        let bytes = motcua::ticket::encode_to_vec(&blocks, qr).map_err(PrintError::Write)?;
         let result = self
             .printer()
             .and_then(|p| p.send(name, &bytes, || motcua::ticket::preview(&blocks, width)));

@@ -86,7 +86,7 @@ fn main() -> ExitCode {
 }
 
 fn open(cfg: &Config, want_printer: bool) -> anyhow::Result<Kiosk> {
-    let store = Store::open(cfg).context("cannot open the queue database")?;
+    let store = Store::open(cfg)?;
     let printer = match cfg.printer.as_ref().filter(|_| want_printer) {
         None => None,
         Some(p) => Some(Printer::open(p).map_err(IssueError::NotReady)?),
@@ -103,7 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(cli.config.as_deref())?;
     let now = Utc::now();
     let Some(command) = cli.command else {
-        let store = Store::open(&cfg).context("cannot open the queue database")?;
+        let store = Store::open(&cfg)?;
         // The printer is opened by the worker when first needed: a printer that is off at
         // start-up shows as trouble on screen instead of stopping the kiosk.
         let kiosk = Kiosk::new(store, None);

@@ -104,11 +104,31 @@ pub trait Link: Read + Write + Send {
     fn set_timeout(&mut self, timeout: Duration) -> io::Result<()>;
     /// Drops bytes received but not read yet.
     fn clear_input(&mut self) -> io::Result<()>;
+    /// Waits until every byte written has left, at most `within` (a printer stalled by flow
+    /// control must not hang the kiosk): `TimedOut` after that.
+    fn drain(&mut self, within: Duration) -> io::Result<()>;
 }
 
 impl Link for Box<dyn serialport::SerialPort> {
     fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
         serialport::SerialPort::set_timeout(self.as_mut(), timeout).map_err(io::Error::other)
+    }
+
+    fn drain(&mut self, within: Duration) -> io::Result<()> {
+        // Not `flush` (tcdrain): it has no timeout. The output queue is polled instead.
+        let deadline = Instant::now() + within;
+        loop {
+            if self.bytes_to_write().map_err(io::Error::other)? == 0 {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the printer stopped taking data (flow control held)",
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     fn clear_input(&mut self) -> io::Result<()> {
@@ -136,20 +156,18 @@ impl<L: Link> LinkPrinter<L> {
         }
     }
 
-    fn query(&mut self, n: u8) -> Result<u8, PrintError> {
+    fn query(&mut self, n: u8, timeout: Duration) -> Result<u8, PrintError> {
         let no_answer = || PrintError::NoAnswer {
             port: self.port.clone(),
         };
         // Stale bytes (a late answer to an earlier query) would be read as this answer.
         let _ = self.link.clear_input();
-        self.link
-            .set_timeout(self.status_timeout)
-            .map_err(|_| no_answer())?;
+        self.link.set_timeout(timeout).map_err(|_| no_answer())?;
         self.link
             .write_all(&[STATUS_REQUEST[0], STATUS_REQUEST[1], n])
             .and_then(|()| self.link.flush())
             .map_err(|_| no_answer())?;
-        let deadline = Instant::now() + self.status_timeout;
+        let deadline = Instant::now() + timeout;
         let mut b = [0u8; 1];
         loop {
             match self.link.read(&mut b) {
@@ -167,24 +185,33 @@ impl<L: Link> LinkPrinter<L> {
 
     /// Real-time status: `DLE EOT` 1, 2 and 4.
     pub fn status(&mut self) -> Result<Status, PrintError> {
-        let a = self.query(1)?;
-        let b = self.query(2)?;
-        let c = self.query(4)?;
+        self.status_within(self.status_timeout)
+    }
+
+    fn status_within(&mut self, timeout: Duration) -> Result<Status, PrintError> {
+        let a = self.query(1, timeout)?;
+        let b = self.query(2, timeout)?;
+        let c = self.query(4, timeout)?;
         Ok(Status::parse(a, b, c)?)
     }
 
-    /// Sends `bytes`, then reads the status again; an error if the printer stopped.
+    /// How long `n` bytes take on the wire at this baud rate (10 bits a byte).
+    pub fn wire_time(&self, n: usize) -> Duration {
+        Duration::from_secs_f64(n as f64 * 10.0 / f64::from(self.baud.max(1)))
+    }
+
+    /// Sends `bytes`, then reads the status again; an error if the printer stopped. Every wait
+    /// is bounded and sized to the ticket: writing and draining get twice its wire time (at
+    /// least 2 s), and the status after it the status timeout plus that, because a buffering
+    /// link (a USB adapter, the printer's own buffer) answers only once the ticket has gone.
     pub fn send(&mut self, bytes: &[u8]) -> Result<Status, PrintError> {
-        // Twice the wire time at this baud rate, at least 2 s, before a stuck write gives up.
-        let wire = Duration::from_secs_f64(bytes.len() as f64 * 10.0 / f64::from(self.baud));
-        self.link
-            .set_timeout((wire * 2).max(Duration::from_secs(2)))
-            .map_err(PrintError::Write)?;
+        let budget = (self.wire_time(bytes.len()) * 2).max(Duration::from_secs(2));
+        self.link.set_timeout(budget).map_err(PrintError::Write)?;
         for chunk in bytes.chunks(1024) {
             self.link.write_all(chunk).map_err(PrintError::Write)?;
         }
-        self.link.flush().map_err(PrintError::Write)?;
-        let after = self.status()?;
+        self.link.drain(budget).map_err(PrintError::Write)?;
+        let after = self.status_within(self.status_timeout + budget)?;
         if after.ready() {
             Ok(after)
         } else {
@@ -323,6 +350,10 @@ mod tests {
         pending: VecDeque<u8>,
         written: Vec<u8>,
         fail_writes: bool,
+        /// Flow control holds the data: draining never ends.
+        stalled: bool,
+        /// Every timeout set, in order.
+        timeouts: Vec<Duration>,
     }
 
     impl Read for Fake {
@@ -357,7 +388,18 @@ mod tests {
     }
 
     impl Link for Fake {
-        fn set_timeout(&mut self, _: Duration) -> io::Result<()> {
+        fn set_timeout(&mut self, t: Duration) -> io::Result<()> {
+            self.timeouts.push(t);
+            Ok(())
+        }
+        fn drain(&mut self, within: Duration) -> io::Result<()> {
+            if self.stalled {
+                // What the serial link does: give up at the deadline (not waited for here).
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("stalled for {within:?}"),
+                ));
+            }
             Ok(())
         }
         fn clear_input(&mut self) -> io::Result<()> {
@@ -372,6 +414,8 @@ mod tests {
             pending: VecDeque::new(),
             written: Vec::new(),
             fail_writes: false,
+            stalled: false,
+            timeouts: Vec::new(),
         };
         LinkPrinter::new(fake, "/dev/fake", 9600, Duration::from_millis(20))
     }
@@ -432,6 +476,33 @@ mod tests {
             e.vi(),
             "In phiếu không thành công, vui lòng liên hệ cán bộ hướng dẫn"
         );
+    }
+
+    /// #17.24: a printer stalled by flow control ends in a print failure, not a hang; the waits
+    /// are sized to the ticket and the baud rate.
+    #[test]
+    fn waits_are_bounded_and_sized_to_the_ticket() {
+        let mut p = printer(&[0x12, 0x12, 0x12]);
+        p.link.stalled = true;
+        let e = p.send(&[0u8; 100]).unwrap_err();
+        assert!(
+            matches!(&e, PrintError::Write(io) if io.kind() == io::ErrorKind::TimedOut),
+            "{e}"
+        );
+
+        // A 24 KB ticket at 9600 baud is 25 s on the wire: the status after it waits for that.
+        let mut p = printer(&[0x12, 0x12, 0x12]);
+        let ticket = vec![0u8; 24_000];
+        let wire = p.wire_time(ticket.len());
+        assert_eq!(wire, Duration::from_secs(25));
+        p.send(&ticket).unwrap();
+        let status_wait = *p.link.timeouts.last().unwrap();
+        assert_eq!(status_wait, Duration::from_millis(20) + wire * 2);
+        assert_eq!(p.link.timeouts[0], wire * 2, "write budget");
+        // A small ticket keeps the short waits.
+        let mut p = printer(&[0x12, 0x12, 0x12]);
+        p.send(b"ticket").unwrap();
+        assert_eq!(p.link.timeouts[0], Duration::from_secs(2));
     }
 
     #[test]

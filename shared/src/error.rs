@@ -74,6 +74,17 @@ pub enum Error {
     /// The same number exists in several services today; the caller must say which.
     #[error("number '{0}' exists in several services today: add --service CODE")]
     AmbiguousNumber(String),
+    /// A numbered ticket that is not this counter's to act on (another counter holds it, or
+    /// the counter does not serve its service).
+    #[error("ticket {number} is not counter {counter}'s: {}", match elsewhere { Some(c) => format!("counter {c} holds it"), None => "the counter does not serve its service".to_string() })]
+    NotAtCounter {
+        /// The ticket's number.
+        number: String,
+        /// The counter that asked.
+        counter: u32,
+        /// The counter the ticket belongs to, if another.
+        elsewhere: Option<u32>,
+    },
     /// The action does not apply to the ticket in its current state.
     #[error("ticket {number} is {status}: cannot {action}")]
     InvalidTransition {
@@ -117,6 +128,17 @@ pub enum Error {
     /// The database stayed locked by other processes through every retry.
     #[error("database is busy (locked by another process) after {0} attempts: try again")]
     Busy(u32),
+    /// The database file or its folder cannot be used (permissions, full or read-only disk, a
+    /// path that is not a database): one line naming the file and what to do.
+    #[error("queue database {}: {what}; {advice}", path.display())]
+    Storage {
+        /// The file or folder.
+        path: PathBuf,
+        /// What failed, with the system's reason.
+        what: String,
+        /// What to do about it.
+        advice: &'static str,
+    },
     /// Any other SQLite failure.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
@@ -131,6 +153,44 @@ pub enum Error {
 }
 
 impl Error {
+    /// A storage error for `path`: what was being done, the system's reason (without SQLite's
+    /// repeated code numbers), and advice that fits the reason.
+    pub fn storage(path: &std::path::Path, doing: &str, e: &dyn std::fmt::Display) -> Error {
+        let reason = e.to_string();
+        let lower = reason.to_lowercase();
+        let (reason, advice) = if lower.contains("permission denied")
+            || lower.contains("readonly")
+            || lower.contains("read-only")
+        {
+            (
+                "permission denied or read-only",
+                "run as the user that owns it, or give the office's group write access (chmod 660, and write access to its folder)",
+            )
+        } else if lower.contains("no space") || lower.contains("full") {
+            (
+                "the disk is full",
+                "free space on the disk; nothing committed is lost",
+            )
+        } else if lower.contains("not a database") || lower.contains("malformed") {
+            (
+                "not a motcua database or damaged",
+                "check `office.database`, or restore the last backup",
+            )
+        } else if lower.contains("is a directory") {
+            ("a folder, not a file", "point `office.database` at a file")
+        } else {
+            (
+                reason.split(": Error code").next().unwrap_or(&reason),
+                "check the path in `office.database` and the disk",
+            )
+        };
+        Error::Storage {
+            path: path.to_path_buf(),
+            what: format!("{doing}: {}", reason.trim()),
+            advice,
+        }
+    }
+
     /// The process exit code this error maps to (CONTRACT.md).
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -173,6 +233,14 @@ impl Error {
             Error::AmbiguousNumber(n) => {
                 format!("Số {n} có ở nhiều lĩnh vực, vui lòng chọn lĩnh vực")
             }
+            Error::NotAtCounter {
+                number,
+                counter,
+                elsewhere: Some(c),
+            } => format!("Số {number} đang do quầy {c} giữ, quầy {counter} không thể gọi"),
+            Error::NotAtCounter {
+                number, counter, ..
+            } => format!("Số {number} không thuộc lĩnh vực của quầy {counter}"),
             Error::InvalidTransition { number, .. } => {
                 format!("Không thể thực hiện thao tác này với số {number}")
             }
@@ -183,6 +251,10 @@ impl Error {
                 "Lĩnh vực này đã hết số trong ngày, vui lòng liên hệ cán bộ hướng dẫn".to_string()
             }
             Error::Busy(_) => "Hệ thống đang bận, vui lòng thử lại".to_string(),
+            Error::Storage { path, .. } => format!(
+                "Không dùng được tệp dữ liệu hàng đợi {}, vui lòng báo cán bộ kỹ thuật",
+                path.display()
+            ),
             Error::Database(_) | Error::Io { .. } => {
                 "Hệ thống gặp sự cố, vui lòng liên hệ cán bộ hướng dẫn".to_string()
             }

@@ -373,7 +373,9 @@ pub fn pick_next(
 ) -> Option<Pick> {
     let pref = |c: &Candidate| served.iter().position(|s| *s == c.service);
     let eligible = || waiting.iter().filter(|c| pref(c).is_some());
-    let fifo = |c: &&Candidate| (c.queue_at, c.id);
+    // First come, first served by the issue sequence (the ticket id, given at COMMIT), never by
+    // the wall clock: a clock set back within the day must not put a new ticket first.
+    let fifo = |c: &&Candidate| c.id;
 
     let overdue = rules.max_wait.and_then(|max| {
         let max = TimeDelta::from_std(max).unwrap_or(TimeDelta::MAX);
@@ -389,7 +391,7 @@ pub fn pick_next(
             } else {
                 !c.priority
             };
-            (class_rank, pref(c), c.queue_at, c.id)
+            (class_rank, pref(c), c.id)
         })
     })?;
     Some(Pick {

@@ -11,13 +11,37 @@ pub fn hash(pin: &str) -> Result<String, String> {
     hash_secret(pin)
 }
 
-/// Hashes an officer's PIN or password (4 to 64 characters, no spaces at the ends).
-pub fn hash_password(secret: &str) -> Result<String, String> {
+/// The shortest officer PIN (digits only).
+pub const MIN_PIN_DIGITS: usize = 6;
+/// The shortest officer password (anything but digits only).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The longest officer PIN or password.
+pub const MAX_PASSWORD_CHARS: usize = 64;
+
+/// Whether `secret` meets today's rule for officers: a PIN of at least 6 digits, or a password
+/// of at least 8 characters (at most 64, no spaces at the ends). Older, shorter PINs still sign
+/// in; the console then asks to change them.
+pub fn is_strong(secret: &str) -> bool {
     let n = secret.chars().count();
-    if !(4..=64).contains(&n) || secret.trim() != secret {
-        return Err("a PIN or password is 4 to 64 characters, without spaces at the ends".into());
+    let min = if secret.bytes().all(|b| b.is_ascii_digit()) {
+        MIN_PIN_DIGITS
+    } else {
+        MIN_PASSWORD_CHARS
+    };
+    (min..=MAX_PASSWORD_CHARS).contains(&n) && secret.trim() == secret
+}
+
+/// Hashes an officer's PIN or password (see [`is_strong`]).
+pub fn hash_password(secret: &str) -> Result<String, String> {
+    if !is_strong(secret) {
+        return Err("a PIN is at least 6 digits, a password at least 8 characters (at most 64, without spaces at the ends)".into());
     }
     hash_secret(secret)
+}
+
+/// Hashes a device token (made by `counter device-token`, never typed).
+pub fn hash_token(token: &str) -> Result<String, String> {
+    hash_secret(token)
 }
 
 /// Hashes `secret` with argon2id and a random salt (PHC string, e.g. `$argon2id$v=19$...`).
@@ -36,7 +60,31 @@ fn hash_secret(pin: &str) -> Result<String, String> {
 }
 
 /// The most memory a stored hash may ask for (KiB): a larger one matches nothing.
-const MAX_MEMORY_KIB: u32 = 256 * 1024;
+pub const MAX_MEMORY_KIB: u32 = 64 * 1024;
+/// The most passes a stored hash may ask for: one check stays well under a second.
+pub const MAX_TIME_COST: u32 = 16;
+/// The most lanes a stored hash may ask for.
+pub const MAX_LANES: u32 = 4;
+
+/// Whether `hash` is an argon2 PHC string this program will check, or why not (its settings
+/// are capped so that no stored hash can stall every sign-in).
+pub fn check_hash(hash: &str) -> Result<(), String> {
+    let h = PasswordHash::new(hash).map_err(|_| "not an argon2 hash".to_string())?;
+    Algorithm::try_from(h.algorithm).map_err(|_| "not an argon2 hash".to_string())?;
+    if h.salt.is_none() || h.hash.is_none() {
+        return Err("an argon2 hash without salt or output".into());
+    }
+    let p = Params::try_from(&h).map_err(|e| format!("bad argon2 settings: {e}"))?;
+    if p.m_cost() > MAX_MEMORY_KIB || p.t_cost() > MAX_TIME_COST || p.p_cost() > MAX_LANES {
+        return Err(format!(
+            "argon2 settings m={},t={},p={} are above the limits m={MAX_MEMORY_KIB},t={MAX_TIME_COST},p={MAX_LANES}",
+            p.m_cost(),
+            p.t_cost(),
+            p.p_cost()
+        ));
+    }
+    Ok(())
+}
 
 thread_local! {
     /// argon2's working memory, kept per thread and reused: each check needs m KiB (7 MiB for
@@ -63,7 +111,10 @@ pub fn verify(pin: &str, hash: &str) -> bool {
     let Ok(params) = Params::try_from(&h) else {
         return false;
     };
-    if params.m_cost() > MAX_MEMORY_KIB {
+    if params.m_cost() > MAX_MEMORY_KIB
+        || params.t_cost() > MAX_TIME_COST
+        || params.p_cost() > MAX_LANES
+    {
         return false;
     }
     let mut salt_buf = [0u8; 64];
@@ -101,6 +152,13 @@ mod tests {
             greedy.contains("m=300000") && !verify("2468", &greedy),
             "memory cap"
         );
+        // #17.5: a huge time cost is refused before it is computed.
+        let slow = h.replace("t=5", "t=100000");
+        assert!(!verify("2468", &slow), "time cap");
+        assert!(check_hash(&slow).unwrap_err().contains("t=100000"));
+        assert!(check_hash(&greedy).is_err());
+        assert!(check_hash("$argon2id$nonsense").is_err());
+        check_hash(&h).unwrap();
         assert!(
             !verify("2468", &h.replace("argon2id", "argon2i")),
             "algorithm is part of it"
@@ -126,7 +184,22 @@ mod tests {
         let h = hash_password("mật khẩu").unwrap();
         assert!(verify("mật khẩu", &h));
         assert!(hash_password("abc").is_err());
-        assert!(hash_password(" abcd").is_err());
+        assert!(hash_password(" abcdefgh").is_err());
+    }
+
+    /// #17.1: officers' PINs have at least 6 digits; passwords at least 8 characters.
+    #[test]
+    fn officer_pins_have_six_digits() {
+        for weak in ["2468", "12345", "abcdefg", " 123456", &"1".repeat(65)] {
+            assert!(!is_strong(weak), "{weak}");
+            assert!(hash_password(weak).is_err(), "{weak}");
+        }
+        for strong in ["246810", "mật khẩu", "12345678901234"] {
+            assert!(is_strong(strong), "{strong}");
+        }
+        // A short PIN made before the rule still signs in.
+        let old = hash_secret("2468").unwrap();
+        assert!(verify("2468", &old));
     }
 
     #[test]

@@ -181,10 +181,11 @@ pub fn encode<W: Write>(blocks: &[Block], qr: QrMode, out: W) -> io::Result<W> {
     Ok(e.into_inner())
 }
 
-/// The ticket's bytes in a `Vec`.
-pub fn encode_to_vec(blocks: &[Block], qr: QrMode) -> Vec<u8> {
+/// The ticket's bytes in a `Vec`; an error only for a QR code that cannot hold its address
+/// (config validation keeps `status.base_url` short enough, so this is never a panic after the
+/// ticket was committed).
+pub fn encode_to_vec(blocks: &[Block], qr: QrMode) -> io::Result<Vec<u8>> {
     encode(blocks, qr, Vec::new())
-        .expect("writing to a Vec cannot fail and layouts hold ASCII native text")
 }
 
 /// A picture of the printed ticket, `width_dots` wide: what the paper shows (native text drawn in

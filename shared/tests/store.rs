@@ -446,3 +446,16 @@ fn paused_counter_calls_nobody_until_resumed() {
         Err(Error::UnknownCounter(9))
     ));
 }
+
+/// #17.18: a clock set back two hours within the day does not put the new ticket first.
+#[test]
+fn a_clock_set_back_within_the_day_keeps_the_issue_order() {
+    let mut e = env();
+    let s = &mut e.store;
+    let first = s.issue("TP", None, at(24, 10, 0)).unwrap();
+    let second = s.issue("TP", None, at(24, 8, 0)).unwrap();
+    assert_eq!(s.waiting_before(&second).unwrap(), 1);
+    assert_eq!(s.waiting_before(&first).unwrap(), 0);
+    assert_eq!(s.call_next(1, at(24, 8, 1)).unwrap().unwrap().id, first.id);
+    assert_eq!(s.call_next(1, at(24, 8, 2)).unwrap().unwrap().id, second.id);
+}

@@ -65,7 +65,7 @@ fn ticket(service: &str, number: &str, priority: Option<&str>) -> Ticket {
 fn check_layout(name: &str, cfg: &Config, t: &Ticket) -> Vec<u8> {
     let p = cfg.printer.as_ref().unwrap();
     let blocks = ticket::layout(t, cfg, p.width_dots);
-    let bytes = ticket::encode_to_vec(&blocks, p.qr);
+    let bytes = ticket::encode_to_vec(&blocks, p.qr).unwrap();
     check_golden(&format!("{name}.bin"), &bytes);
     bytes
 }
@@ -187,6 +187,6 @@ fn golden_preview_png() {
 fn qr_mode_raster_has_no_gs_k() {
     let cfg = config(576, true, "raster");
     let blocks = ticket::layout(&ticket("TP", "1005", None), &cfg, 576);
-    let b = ticket::encode_to_vec(&blocks, QrMode::Raster);
+    let b = ticket::encode_to_vec(&blocks, QrMode::Raster).unwrap();
     assert!(!b.windows(3).any(|w| w == [0x1d, 0x28, 0x6b]));
 }

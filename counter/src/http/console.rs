@@ -186,7 +186,7 @@ pub(super) async fn act(
                 .ok_or_else(|| ApiError::bad("Vui lòng nhập số thứ tự"))?;
             let service = body.service;
             Some(
-                st.write(move |s| s.act_on_number(&number, service.as_deref(), a, now))
+                st.write(move |s| s.act_on_number_at(counter, &number, service.as_deref(), a, now))
                     .await?,
             )
         }
@@ -208,6 +208,7 @@ pub(super) async fn page(State(st): State<AppState>, PageUser(s): PageUser) -> R
         &s.login,
         s.is_supervisor(),
         &s.csrf,
+        s.weak_pin,
     ))
     .into_response()
 }

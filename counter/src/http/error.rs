@@ -84,11 +84,23 @@ impl From<motcua::Error> for ApiError {
                 StatusCode::BAD_REQUEST
             }
             E::UnknownCounter(_) | E::TicketNotFound { .. } => StatusCode::NOT_FOUND,
+            E::NotAtCounter { .. } => StatusCode::FORBIDDEN,
             E::NoCurrentTicket(_)
             | E::InvalidTransition { .. }
             | E::CounterPaused(_)
-            | E::NotRateable { .. } => StatusCode::CONFLICT,
+            | E::NotRateable { .. }
+            | E::NumbersExhausted { .. }
+            | E::ClockBehind { .. } => StatusCode::CONFLICT,
             E::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // The disk or the database file failed (full, read-only, permissions): the server
+            // itself is fine and says so; the log names the file.
+            E::Database(_) | E::Io { .. } | E::Storage { .. } => {
+                tracing::error!(error = %e, "storage failed");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Không ghi được dữ liệu hàng đợi (ổ đĩa đầy hoặc lỗi tệp), vui lòng báo cán bộ kỹ thuật",
+                );
+            }
             _ => {
                 tracing::error!(error = %e, "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

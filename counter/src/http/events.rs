@@ -2,6 +2,7 @@
 //! client stream replays what it missed (`Last-Event-ID`) before following live. Streams end
 //! when the server shuts down, so a SIGTERM is never held up by connected boards.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use motcua::{Config, Store};
 use tokio::sync::{Notify, broadcast, watch};
 
 use super::AppState;
+use super::auth::Auth;
 use super::error::ApiError;
 use super::extract::Reader;
 
@@ -23,6 +25,8 @@ use super::extract::Reader;
 const POLL: Duration = Duration::from_millis(50);
 /// Keep-alive comments on the stream: clients (boards) notice a dead link within this.
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// Events read per page of a replay.
+const REPLAY_PAGE: u32 = 200;
 
 /// Up to `limit` events after id `after`, oldest first.
 async fn batch(
@@ -47,6 +51,7 @@ pub(super) async fn poll(
     tx: broadcast::Sender<Message>,
     store: Arc<Mutex<Store>>,
     cfg: Arc<Config>,
+    auth: Arc<Auth>,
     clock: Arc<dyn Clock>,
     committed: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
@@ -69,6 +74,7 @@ pub(super) async fn poll(
             continue;
         }
         version = Some(v);
+        revoke_sessions(&store, &auth).await;
         let mut any = false;
         while let Ok(b) = batch(&store, &cfg, last, 500).await {
             let Some(id) = b.last().and_then(Message::id) else {
@@ -83,6 +89,32 @@ pub(super) async fn poll(
         if !any {
             let _ = tx.send(Message::CHANGED);
         }
+    }
+}
+
+/// Ends the sessions of officers disabled, removed or given a new PIN since they signed in
+/// (by `counter user` in another process, or anywhere else), and frees their counters.
+async fn revoke_sessions(store: &Arc<Mutex<Store>>, auth: &Arc<Auth>) {
+    let Ok(officers) = super::blocking(store, |s| s.officers()).await else {
+        return;
+    };
+    let accounts: HashMap<String, (String, bool)> = officers
+        .into_iter()
+        .map(|o| (o.login, (o.pin_hash, o.disabled)))
+        .collect();
+    let keep = |s: &super::auth::Session| {
+        accounts
+            .get(&s.login)
+            .is_some_and(|(hash, disabled)| !disabled && *hash == s.pin_hash)
+    };
+    // Free the counters first, then end the sessions: when a stream ends, its counter is free.
+    for s in auth.sessions.matching(|s| !keep(s)) {
+        if let Some(c) = s.counter {
+            let _ = super::blocking(store, move |st| st.set_counter_officer(c, None)).await;
+        }
+    }
+    for s in auth.sessions.revoke(keep) {
+        tracing::info!(login = %s.login, counter = s.counter, "session ended: account disabled or PIN changed");
     }
 }
 
@@ -105,27 +137,59 @@ pub(super) async fn stream(
     tracing::info!(who = who.who(), from, "event stream opened");
     // Subscribe first, then replay: nothing falls between the two.
     let mut rx = st.events.subscribe();
-    let mut replay = Vec::new();
-    if let Some(mut after) = from {
-        loop {
-            let b = batch(&st.store, &st.cfg, after, 1000).await?;
-            let Some(id) = b.last().and_then(Message::id) else {
-                break;
-            };
-            after = id;
-            replay.extend(b);
-        }
-    }
-    // Events already replayed come through the broadcast too: each is sent once.
-    let mut sent = replay.last().and_then(Message::id).or(from).unwrap_or(0);
+    let now = st.now();
+    let (day_start, newest) = st
+        .read(move |s| Ok((s.day_start_event_id(now)?, s.last_event_id()?)))
+        .await?;
+    // Replay from at most the start of the service day; an id above the newest (a database
+    // restored from a backup, a client of another office) resyncs: "changed", then live.
+    let resync = from.is_some_and(|f| f > newest);
+    let from = from.map(|f| if resync { newest } else { f.max(day_start) });
     let live_only = from.is_none();
+    let mut sent = from.unwrap_or(0);
     let mut stop = st.stop.clone();
+    // A signed-in officer's stream ends when the session does (sign-out, disabled, new PIN).
+    let session = match &who {
+        Reader::Staff(s) => Some(s.id.clone()),
+        Reader::Device(_) => None,
+    };
+    let mut ended = st.auth.sessions.watch_ended();
+    let auth = st.auth.clone();
+    let (store, cfg) = (st.reader.clone(), st.cfg.clone());
     let (tx, out) = tokio::sync::mpsc::channel::<Message>(256);
     tokio::spawn(async move {
+        if resync && tx.send(Message::CHANGED).await.is_err() {
+            return;
+        }
+        // The replay, a page at a time: the channel's bound holds the memory of a slow client.
+        if let Some(mut after) = from {
+            loop {
+                let Ok(page) = batch(&store, &cfg, after, REPLAY_PAGE).await else {
+                    return;
+                };
+                let Some(id) = page.last().and_then(Message::id) else {
+                    break;
+                };
+                after = id;
+                for m in page {
+                    if tx.send(m).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            // Events already replayed come through the broadcast too: each is sent once.
+            sent = after;
+        }
         loop {
             let m = tokio::select! {
                 m = rx.recv() => m,
                 _ = stop.wait_for(|s| *s) => return,
+                changed = ended.changed() => {
+                    if changed.is_err() || session.as_ref().is_some_and(|id| !auth.sessions.alive(id)) {
+                        return;
+                    }
+                    continue;
+                }
             };
             match m {
                 Ok(m) => {
@@ -153,16 +217,14 @@ pub(super) async fn stream(
         }
     });
     use tokio_stream::StreamExt;
-    let stream = tokio_stream::iter(replay)
-        .chain(tokio_stream::wrappers::ReceiverStream::new(out))
-        .map(|m| {
-            let data = serde_json::to_string(&m).expect("messages serialise");
-            let e = SseEvent::default().event(m.kind()).data(data);
-            Ok::<_, Infallible>(match m.id() {
-                Some(id) => e.id(id.to_string()),
-                None => e,
-            })
-        });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(out).map(|m| {
+        let data = serde_json::to_string(&m).expect("messages serialise");
+        let e = SseEvent::default().event(m.kind()).data(data);
+        Ok::<_, Infallible>(match m.id() {
+            Some(id) => e.id(id.to_string()),
+            None => e,
+        })
+    });
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response())

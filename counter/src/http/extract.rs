@@ -245,3 +245,27 @@ impl FromRequestParts<AppState> for PageUser {
             .ok_or_else(|| Redirect::to("/login").into_response())
     }
 }
+
+/// The client's address, for the log ("-" when the connection did not say, as in tests).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub Option<std::net::SocketAddr>);
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(a) => write!(f, "{a}"),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(p: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            p.extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}

@@ -8,9 +8,9 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::{MAX_LOGIN_LEN, token};
+use super::auth::{MAX_LOGIN_LEN, SignIn, token};
 use super::error::ApiError;
-use super::extract::{CSRF_HEADER, SESSION_COOKIE, cookie, session};
+use super::extract::{CSRF_HEADER, Peer, SESSION_COOKIE, cookie, session};
 use crate::pages;
 
 /// Name of the login form's CSRF cookie (double submit).
@@ -55,11 +55,12 @@ fn login_form(st: &AppState, status: StatusCode, message: Option<&str>) -> Respo
 /// `POST /login`: to the console or monitor, or the form again saying what is wrong.
 pub(super) async fn submit(
     State(st): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let result = match form {
-        Ok(Form(f)) => sign_in(&st, &headers, f).await,
+        Ok(Form(f)) => sign_in(&st, &headers, peer, f).await,
         Err(_) => Err(ApiError::bad(
             "Vui lòng nhập tài khoản, mã PIN và chọn quầy",
         )),
@@ -67,7 +68,12 @@ pub(super) async fn submit(
     result.unwrap_or_else(|e| login_form(&st, e.status, Some(&e.message)))
 }
 
-async fn sign_in(st: &AppState, headers: &HeaderMap, f: LoginForm) -> Result<Response, ApiError> {
+async fn sign_in(
+    st: &AppState,
+    headers: &HeaderMap,
+    peer: Peer,
+    f: LoginForm,
+) -> Result<Response, ApiError> {
     if cookie(headers, LOGIN_CSRF_COOKIE).as_deref() != Some(f.csrf.as_str()) {
         return Err(ApiError::forbidden(
             "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại",
@@ -77,61 +83,73 @@ async fn sign_in(st: &AppState, headers: &HeaderMap, f: LoginForm) -> Result<Res
     if f.login.is_empty() || f.login.len() > MAX_LOGIN_LEN {
         return Err(wrong());
     }
+    // Logins are case-insensitive: `LAN` and `lan` are one account and one failure count.
+    let asked = f.login.to_lowercase();
     // Counter 0: a supervisor watching the monitor without sitting at a counter.
     let counter = (f.counter != 0).then_some(f.counter);
     if let Some(c) = counter {
         st.cfg.counter(c)?;
     }
-    if !st.auth.failures.begin(&f.login) {
+    if let Err(locked) = st.auth.failures.begin(&asked) {
+        tracing::warn!(login = %asked, client = %peer, "sign-in refused: login locked");
+        let minutes = locked.remaining.as_secs().div_ceil(60).max(1);
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau 1 phút",
+            format!("Đăng nhập sai quá nhiều lần, vui lòng thử lại sau {minutes} phút"),
         ));
     }
-    let login = f.login.clone();
+    let login = asked.clone();
     let officer = st.read(move |s| s.officer(&login)).await?;
-    let pin = f.pin;
-    let ok = match officer {
-        Some(o) if !o.disabled => {
-            let hash = o.pin_hash.clone();
-            st.auth
-                .hasher
-                .run(move || motcua::secret::verify(&pin, &hash))
-                .await
-                .unwrap_or(false)
-                .then_some(o)
-        }
-        _ => None,
-    };
-    let Some(o) = ok else {
+    let officer = officer.filter(|o| !o.disabled);
+    let weak_pin = !motcua::secret::is_strong(&f.pin);
+    // An unknown or disabled login costs the same argon2 check as a wrong PIN.
+    let right = st
+        .auth
+        .check_pin(f.pin, officer.as_ref().map(|o| o.pin_hash.clone()))
+        .await;
+    let Some(o) = officer.filter(|_| right) else {
+        tracing::warn!(login = %asked, client = %peer, "sign-in failed");
         return Err(wrong());
     };
-    st.auth.failures.succeeded(&o.login);
+    st.auth.failures.succeeded(&asked);
     if counter.is_none() && !matches!(o.role, motcua::config::Role::Supervisor) {
         return Err(ApiError::bad("Vui lòng chọn quầy bạn đang ngồi"));
     }
     let (s, left) = st
         .auth
         .sessions
-        .start(&o.login, o.role, counter)
+        .start(SignIn {
+            login: &o.login,
+            role: o.role,
+            counter,
+            pin_hash: &o.pin_hash,
+            weak_pin,
+        })
         .map_err(|other| {
             ApiError::new(
                 StatusCode::CONFLICT,
                 format!("Quầy {} đang được cán bộ {other} sử dụng", f.counter),
             )
         })?;
-    tracing::info!(login = %o.login, counter, "signed in");
     // Events at the counter now carry this officer (reports per officer).
-    st.write(move |store| {
-        for c in left {
-            store.set_counter_officer(c, None)?;
-        }
-        match counter {
-            Some(c) => store.set_counter_officer(c, Some(&o.login)),
-            None => Ok(()),
-        }
-    })
-    .await?;
+    let login = o.login.clone();
+    let recorded = st
+        .write(move |store| {
+            for c in left {
+                store.set_counter_officer(c, None)?;
+            }
+            match counter {
+                Some(c) => store.set_counter_officer(c, Some(&login)),
+                None => Ok(()),
+            }
+        })
+        .await;
+    if let Err(e) = recorded {
+        // Not recorded: the sign-in did not happen, and the counter stays free.
+        st.auth.sessions.end(&s.id);
+        return Err(e);
+    }
+    tracing::info!(login = %o.login, counter, client = %peer, weak_pin, "signed in");
     let home = if counter.is_some() {
         "/console"
     } else {

@@ -13,6 +13,7 @@ pub mod events;
 pub mod extract;
 pub mod login;
 pub mod monitor;
+pub mod serve;
 pub mod status;
 
 use std::sync::{Arc, Mutex};
@@ -39,7 +40,10 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 pub struct AppState {
     /// The office config.
     pub cfg: Arc<Config>,
+    /// The connection every change goes through.
     store: Arc<Mutex<Store>>,
+    /// A read-only connection for reads: in WAL mode they never wait behind a write.
+    reader: Arc<Mutex<Store>>,
     /// Sessions, failures, devices.
     pub auth: Arc<Auth>,
     events: broadcast::Sender<Message>,
@@ -69,12 +73,12 @@ impl AppState {
         self.clock.now()
     }
 
-    /// Runs a read with the server's store on the blocking pool.
+    /// Runs a read on the read-only connection, on the blocking pool.
     pub async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Store) -> motcua::Result<T> + Send + 'static,
+        f: impl FnOnce(&Store) -> motcua::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
-        blocking(&self.store, f).await
+        blocking(&self.reader, |s| f(s)).await
     }
 
     /// Runs a change on the blocking pool; SSE clients hear of it at once, not at the next poll.
@@ -109,11 +113,13 @@ impl Server {
         store.clear_counter_officers()?;
         // The poller has its own connection: `data_version` then sees this server's commits too.
         let poll_store = Store::open(&cfg)?;
+        let reader = Store::open_reader(&cfg)?;
         let (tx, _) = broadcast::channel(1024);
         let (stop, stop_rx) = watch::channel(false);
         let state = AppState {
             cfg: Arc::new(cfg),
             store: Arc::new(Mutex::new(store)),
+            reader: Arc::new(Mutex::new(reader)),
             auth: Arc::new(Auth::new()),
             events: tx,
             committed: Arc::default(),
@@ -127,6 +133,7 @@ impl Server {
             state.events.clone(),
             Arc::new(Mutex::new(poll_store)),
             state.cfg.clone(),
+            state.auth.clone(),
             state.clock.clone(),
             state.committed.clone(),
             state.stop.clone(),
@@ -144,6 +151,12 @@ impl Server {
         let _ = self.stop.send(true);
     }
 }
+
+/// The largest request body of any route (a sign-in form, a few JSON fields): larger ones are
+/// refused from their `Content-Length`, before a byte of them is read.
+pub const MAX_BODY: usize = 8 * 1024;
+/// A request body must arrive within this (stalled uploads hold a connection, not memory).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Every route of the server.
 pub fn router(st: AppState) -> Router {
@@ -164,29 +177,40 @@ pub fn router(st: AppState) -> Router {
         .route("/t/{token}/rate", post(status::rate))
         .fallback(|| async { ApiError::no_route() })
         .with_state(st)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            BODY_TIMEOUT,
+        ))
 }
 
 /// Serves on `listener` with the system clock until `shutdown` resolves; then event streams
-/// end and connections get [`SHUTDOWN_GRACE`] to finish.
+/// end and connections get [`SHUTDOWN_GRACE`] to finish. `ready` runs once the database is
+/// open and requests are served ("listening on" means the server works).
 pub async fn run(
     listener: tokio::net::TcpListener,
     cfg: Config,
+    ready: impl FnOnce(std::net::SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let server = Server::new(cfg, Arc::new(SystemClock))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "serving");
+    ready(addr);
     let router = server.router();
-    let (asked_tx, mut asked) = watch::channel(false);
-    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
-        let _ = asked.wait_for(|a| *a).await;
-    });
-    let serve = tokio::spawn(async move { serve.await });
+    let (asked_tx, asked) = watch::channel(false);
+    let serve = tokio::spawn(serve::serve(
+        listener,
+        router,
+        serve::Limits::default(),
+        asked,
+    ));
     shutdown.await;
     tracing::info!("shutting down");
     server.shut_down();
     let _ = asked_tx.send(true);
-    match tokio::time::timeout(SHUTDOWN_GRACE, serve).await {
-        Ok(r) => r??,
-        Err(_) => tracing::warn!("connections still open after the grace period; stopping"),
+    if tokio::time::timeout(SHUTDOWN_GRACE, serve).await.is_err() {
+        tracing::warn!("connections still open after the grace period; stopping");
     }
     Ok(())
 }

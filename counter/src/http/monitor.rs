@@ -31,7 +31,7 @@ pub(super) async fn monitor(
                 .into_iter()
                 .filter(|t| matches!(t.status, Status::Waiting | Status::Held))
                 .collect();
-            waiting.sort_by_key(|t| t.queue_at);
+            waiting.sort_by_key(|t| t.id);
             let services = state
                 .waiting
                 .iter()

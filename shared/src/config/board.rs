@@ -59,7 +59,7 @@ impl Validator<'_> {
             Some(b) => {
                 let notice = match b.notice {
                     None => DEFAULT_NOTICE.to_string(),
-                    Some(n) => self.text("board.notice", n)?,
+                    Some(n) => self.text("board.notice", n, MAX_NOTICE_CHARS)?,
                 };
                 let size = match b.size {
                     None => DEFAULT_BOARD_SIZE,

@@ -41,6 +41,12 @@ impl Validator<'_> {
             if !token_hash.starts_with("$argon2") {
                 return Err(self.err(hash_span, format!("`{key}.token_hash` must be an argon2 hash: make one with `counter device-token` (never put the token itself here)")));
             }
+            if let Err(why) = crate::secret::check_hash(&token_hash) {
+                return Err(self.err(
+                    hash_span,
+                    format!("`{key}.token_hash`: {why}; make one with `counter device-token`"),
+                ));
+            }
             devices.push(Device {
                 name,
                 role,

@@ -107,7 +107,7 @@ impl Validator<'_> {
                 };
                 let greeting = match k.greeting {
                     None => DEFAULT_GREETING.to_string(),
-                    Some(g) => self.text("kiosk.greeting", g)?,
+                    Some(g) => self.text("kiosk.greeting", g, MAX_GREETING_CHARS)?,
                 };
                 KioskSettings {
                     orientation,

@@ -171,6 +171,19 @@ struct Validator<'a> {
     file: &'a str,
 }
 
+/// The longest office name (it is the ticket's and the board's heading).
+pub const MAX_OFFICE_NAME_CHARS: usize = 120;
+/// The longest service name (a kiosk button, two lines of a ticket).
+pub const MAX_SERVICE_NAME_CHARS: usize = 80;
+/// The longest counter name.
+pub const MAX_COUNTER_NAME_CHARS: usize = 40;
+/// The longest priority class name (a kiosk button).
+pub const MAX_PRIORITY_NAME_CHARS: usize = 60;
+/// The longest board notice (one scrolling line).
+pub const MAX_NOTICE_CHARS: usize = 500;
+/// The longest kiosk greeting.
+pub const MAX_GREETING_CHARS: usize = 200;
+
 impl Validator<'_> {
     fn err(&self, span: Range<usize>, message: impl Into<String>) -> Error {
         Error::Config {
@@ -180,11 +193,25 @@ impl Validator<'_> {
         }
     }
 
-    fn text(&self, key: &str, v: Spanned<String>) -> Result<String> {
+    /// A name or line of text: not empty, at most `max` characters, no control characters.
+    fn text(&self, key: &str, v: Spanned<String>, max: usize) -> Result<String> {
         let span = v.span();
         let s: String = v.into_inner().trim().nfc().collect();
         if s.is_empty() {
             return Err(self.err(span, format!("`{key}` must not be empty")));
+        }
+        let n = s.chars().count();
+        if n > max {
+            return Err(self.err(
+                span,
+                format!("`{key}` is {n} characters long: use at most {max}"),
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(self.err(
+                span,
+                format!("`{key}` must be one line, without control characters"),
+            ));
         }
         Ok(s)
     }
@@ -415,6 +442,52 @@ name = "Người cao tuổi"
         );
     }
 
+    /// #17.13-15: names, notices and paths with limits named in the error.
+    #[test]
+    fn limits_are_named() {
+        let long = |n: usize| "x".repeat(n);
+        let name_line = GOOD.lines().position(|l| l.starts_with("name")).unwrap() + 1;
+        let office_name = GOOD.lines().find(|l| l.starts_with("name")).unwrap();
+        check_err(
+            &GOOD.replacen(office_name, &format!("name = \"{}\"", long(40_000)), 1),
+            name_line,
+            "office.name` is 40000 characters long: use at most 120",
+        );
+        let notice = format!("{GOOD}\n[board]\nnotice = \"{}\"\n", long(100_000));
+        check_err(
+            &notice,
+            29,
+            "board.notice` is 100000 characters long: use at most 500",
+        );
+        let url = format!(
+            "{GOOD}\n[status]\nbase_url = \"http://192.168.1.10:8080/{}\"\n",
+            long(7_060)
+        );
+        check_err(&url, 29, "QR code holds an address of at most 200");
+        let db = GOOD.lines().find(|l| l.starts_with("database")).unwrap();
+        let db_line = GOOD
+            .lines()
+            .position(|l| l.starts_with("database"))
+            .unwrap()
+            + 1;
+        check_err(
+            &GOOD.replacen(db, "database = \"queue\\u0000.db\"", 1),
+            db_line,
+            "without control characters",
+        );
+        check_err(
+            &GOOD.replacen(db, &format!("database = \"{}.db\"", long(300)), 1),
+            db_line,
+            "office.database` is too long",
+        );
+        // Within the limits all is well.
+        let ok = format!(
+            "{GOOD}\n[status]\nbase_url = \"http://192.168.1.10:8080/{}\"\n",
+            long(170)
+        );
+        parse(&ok).unwrap();
+    }
+
     #[test]
     fn bad_timezone() {
         check_err(
@@ -524,7 +597,16 @@ name = "Người cao tuổi"
 
     #[test]
     fn devices() {
-        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA";
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+        // #17.5: a hash whose settings would stall every sign-in is refused at load.
+        check_err(
+            &format!(
+                "{GOOD}\n[[devices]]\nname = \"b\"\ntoken_hash = \"{}\"\n",
+                hash.replace("t=2", "t=1000000")
+            ),
+            30,
+            "above the limits",
+        );
         let c = parse(&format!(
             "{GOOD}\n[[devices]]\nname = \"board-hall\"\ntoken_hash = \"{hash}\"\n\n[[devices]]\nname = \"kiosk-1\"\nrole = \"kiosk\"\ntoken_hash = \"{hash}\"\n"
         ))

@@ -24,13 +24,32 @@ pub(super) struct RawOffice {
     reset_at: Option<Spanned<String>>,
 }
 
+/// The longest `office.database` path (Linux allows 4096 bytes, names of 255).
+pub const MAX_DATABASE_PATH: usize = 1024;
+
 impl Validator<'_> {
     pub(super) fn office(&self, o: RawOffice, base: &Path) -> Result<Office> {
-        let name = self.text("office.name", o.name)?;
+        let name = self.text("office.name", o.name, MAX_OFFICE_NAME_CHARS)?;
         let db_span = o.database.span();
         let database = o.database.into_inner();
         if database.trim().is_empty() {
             return Err(self.err(db_span, "`office.database` must name the SQLite file"));
+        }
+        if database.contains('\0') || database.chars().any(char::is_control) {
+            return Err(self.err(
+                db_span,
+                "`office.database` must be a file path without control characters",
+            ));
+        }
+        let too_long = database.len() > MAX_DATABASE_PATH
+            || std::path::Path::new(&database)
+                .components()
+                .any(|c| c.as_os_str().len() > 255);
+        if too_long {
+            return Err(self.err(
+                db_span,
+                format!("`office.database` is too long: use a path of at most {MAX_DATABASE_PATH} bytes, each name at most 255"),
+            ));
         }
         let tz_span = o.timezone.span();
         let tz_name = o.timezone.into_inner();

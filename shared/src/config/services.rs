@@ -111,7 +111,7 @@ impl Validator<'_> {
             if !codes.insert(code.clone()) {
                 return Err(self.err(code_span, format!("`{key}.code` = '{code}' is used twice")));
             }
-            let name = self.text(&format!("{key}.name"), s.name)?;
+            let name = self.text(&format!("{key}.name"), s.name, MAX_SERVICE_NAME_CHARS)?;
             let prefix = match s.prefix {
                 None => String::new(),
                 Some(p) => {
@@ -199,7 +199,7 @@ impl Validator<'_> {
                     format!("`{key}.number` = {number} is used twice"),
                 ));
             }
-            let name = self.text(&format!("{key}.name"), c.name)?;
+            let name = self.text(&format!("{key}.name"), c.name, MAX_COUNTER_NAME_CHARS)?;
             let list_span = c.services.span();
             let mut served = Vec::new();
             for s in c.services.into_inner() {
@@ -241,7 +241,7 @@ impl Validator<'_> {
             let code = self.slug(&format!("{key}.code"), p.code, |c| {
                 priorities.iter().any(|o| o.code == c)
             })?;
-            let name = self.text(&format!("{key}.name"), p.name)?;
+            let name = self.text(&format!("{key}.name"), p.name, MAX_PRIORITY_NAME_CHARS)?;
             priorities.push(Priority { code, name });
         }
         Ok(priorities)

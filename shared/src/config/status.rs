@@ -15,6 +15,10 @@ pub(super) struct RawStatus {
     base_url: Spanned<String>,
 }
 
+/// The longest `status.base_url`: with the ticket's path it still fits a QR code a customer's
+/// phone reads from 80 mm paper.
+pub const MAX_BASE_URL: usize = 200;
+
 impl Validator<'_> {
     /// Validates `status`.
     pub(super) fn status(&self, raw: Option<RawStatus>) -> Result<Option<StatusPage>> {
@@ -27,6 +31,12 @@ impl Validator<'_> {
                 let rest = url
                     .strip_prefix("http://")
                     .or_else(|| url.strip_prefix("https://"));
+                if url.chars().count() > MAX_BASE_URL {
+                    return Err(self.err(
+                        span,
+                        format!("`status.base_url` is {} characters: the ticket's QR code holds an address of at most {MAX_BASE_URL}", url.chars().count()),
+                    ));
+                }
                 if rest.is_none_or(|r| r.is_empty() || r.contains(char::is_whitespace)) {
                     return Err(self.err(
                         span,

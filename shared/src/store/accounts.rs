@@ -32,7 +32,8 @@ fn officer_from_row(r: &Row<'_>) -> rusqlite::Result<Officer> {
 }
 
 impl Store {
-    /// Adds an officer; `pin_hash` must already be a hash. Refuses a login that exists.
+    /// Adds an officer; `pin_hash` must already be a hash. Refuses a login that exists in any
+    /// letter case (logins are case-insensitive: `LAN` is `lan`).
     pub fn add_officer(
         &mut self,
         login: &str,
@@ -42,7 +43,7 @@ impl Store {
     ) -> Result<()> {
         self.write(|tx| {
             let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM officer WHERE login = ?1)",
+                "SELECT EXISTS (SELECT 1 FROM officer WHERE login = ?1 COLLATE NOCASE)",
                 [login],
                 |r| r.get(0),
             )?;
@@ -57,12 +58,12 @@ impl Store {
         })
     }
 
-    /// The officer with this login.
+    /// The officer with this login (in any letter case).
     pub fn officer(&self, login: &str) -> Result<Option<Officer>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT login, pin_hash, role, disabled FROM officer WHERE login = ?1",
+                "SELECT login, pin_hash, role, disabled FROM officer WHERE login = ?1 COLLATE NOCASE",
                 [login],
                 officer_from_row,
             )
@@ -88,7 +89,7 @@ impl Store {
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE officer SET pin_hash = COALESCE(?2, pin_hash), disabled = COALESCE(?3, disabled) \
-                 WHERE login = ?1",
+                 WHERE login = ?1 COLLATE NOCASE",
                 params![login, pin_hash, disabled],
             )?;
             if n == 0 {

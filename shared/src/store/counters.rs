@@ -1,7 +1,7 @@
 //! Counters' state (paused, the officer signed in) and devices' reported states.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use crate::error::Result;
 
@@ -45,6 +45,19 @@ impl Store {
             )?;
             Ok(())
         })
+    }
+
+    /// Who is recorded as signed in at `counter`.
+    pub fn counter_officer(&self, counter: u32) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT officer FROM counter_state WHERE counter = ?1",
+                [counter],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
     }
 
     /// Forgets every counter's officer (the staff console starts with nobody signed in).

@@ -26,6 +26,32 @@ pub use counters::DeviceStatus;
 pub use reports::ReportRow;
 pub use schema::SCHEMA_VERSION;
 
+/// Refuses, before SQLite touches anything, a database (or its `-wal`/`-shm` files) this user
+/// cannot write: opening it anyway would leave `-wal`/`-shm` files the owner cannot use. A new
+/// database file is created with mode 0660.
+fn check_writable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut files = vec![path.to_path_buf()];
+    for ext in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(ext);
+        files.push(p.into());
+    }
+    for (i, f) in files.iter().enumerate() {
+        let mut o = std::fs::OpenOptions::new();
+        o.read(true).write(true);
+        if i == 0 {
+            o.create(true).mode(0o660);
+        }
+        match o.open(f) {
+            Ok(_) => {}
+            Err(e) if i > 0 && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::storage(f, "cannot write", &e)),
+        }
+    }
+    Ok(())
+}
+
 /// How long one statement waits for another process's lock before SQLITE_BUSY.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a write transaction is tried when SQLite still answers BUSY.
@@ -133,31 +159,63 @@ impl Store {
         Store::open_path(&cfg.office.database, cfg)
     }
 
-    /// Opens the database at `path` with the multi-process settings of NOTES.md.
+    /// Opens the database at `path` with the multi-process settings of NOTES.md, creating it
+    /// (mode 0660: the office's group shares it, nobody else reads it) and migrating it if
+    /// needed. A database that is already current is not written to.
     pub fn open_path(path: &Path, cfg: &Config) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-                context: format!("cannot create database folder {}", dir.display()),
-                source,
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::storage(dir, "cannot create the folder", &e))?;
         }
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        check_writable(path)?;
+        let conn = Connection::open(path).map_err(|e| Error::storage(path, "cannot open", &e))?;
+        let mut store = Store::configure(conn, path, cfg)?;
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| Error::storage(path, "cannot open", &e))?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(mode, "database is not in WAL mode");
         }
-        conn.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-             PRAGMA journal_size_limit = 67108864;",
-        )?;
-        let mut store = Store {
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens the database read-only, for commands that only read (`queue`, `report`, a
+    /// board's `state`): they work on a full or read-only disk and never create a file.
+    pub fn open_reader(cfg: &Config) -> Result<Store> {
+        let path = cfg.office.database.as_path();
+        if !path.exists() {
+            return Err(Error::Storage {
+                path: path.to_path_buf(),
+                what: "no queue database yet".into(),
+                advice: "start `counter serve` or the kiosk once to create it, or check `office.database`",
+            });
+        }
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| Error::storage(path, "cannot read", &e))?;
+        let store = Store::configure(conn, path, cfg)?;
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    fn configure(conn: Connection, path: &Path, cfg: &Config) -> Result<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .and_then(|()| {
+                conn.execute_batch(
+                    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA journal_size_limit = 67108864;",
+                )
+            })
+            .map_err(|e| Error::storage(path, "cannot open", &e))?;
+        Ok(Store {
             conn,
             cfg: cfg.clone(),
             path: path.to_path_buf(),
-        };
-        store.migrate()?;
-        Ok(store)
+        })
     }
 
     /// The config this store was opened with.

@@ -90,7 +90,25 @@ CREATE TABLE rating (
 ];
 
 impl Store {
+    /// The schema version in the file, refused when newer than this build.
+    pub(super) fn check_schema(&self) -> Result<i64> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Ok(version)
+    }
+
     pub(super) fn migrate(&mut self) -> Result<()> {
+        if self.check_schema()? == SCHEMA_VERSION {
+            // Current already: opening writes nothing.
+            return Ok(());
+        }
         self.write(|tx| {
             let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if version > SCHEMA_VERSION {

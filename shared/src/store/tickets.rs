@@ -154,7 +154,7 @@ impl Store {
         let today = self.business_date(now);
         let rules = self.cfg.queue;
         let called = self.write(|tx| {
-            finish_current(tx, counter, now)?;
+            finish_current(tx, counter, today, now)?;
             let placeholders = vec!["?"; served.len()].join(",");
             let sql = format!(
                 "SELECT id, service, priority IS NOT NULL, queue_at FROM ticket \
@@ -223,8 +223,9 @@ impl Store {
     ) -> Result<Ticket> {
         self.cfg.counter(counter)?;
         self.check_action(&action)?;
+        let today = self.business_date(now);
         self.write(|tx| {
-            let t = current_ticket(tx, counter)?.ok_or(Error::NoCurrentTicket(counter))?;
+            let t = current_ticket(tx, counter, today)?.ok_or(Error::NoCurrentTicket(counter))?;
             apply_and_record(tx, &t, &action, now)
         })
     }
@@ -250,7 +251,46 @@ impl Store {
             let t = find_by_number(tx, today, number, service)?;
             if let Action::Call { counter } = action {
                 // A counter serves one citizen at a time: calling a number ends the current one.
-                finish_current(tx, counter, now)?;
+                finish_current(tx, counter, today, now)?;
+            }
+            apply_and_record(tx, &t, &action, now)
+        })
+    }
+
+    /// Applies a numbered action (`call-number`, `unhold`, `reactivate`) at `counter` under the
+    /// counter's rules: a waiting ticket only of a service the counter serves, a held or
+    /// no-show ticket only at the counter that held it or called it (or, if it has none, of a
+    /// service the counter serves).
+    pub fn act_on_number_at(
+        &mut self,
+        counter: u32,
+        number: &str,
+        service: Option<&str>,
+        action: Action,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket> {
+        if let Some(s) = service {
+            self.cfg.service(s)?;
+        }
+        let served = self.cfg.counter(counter)?.services.clone();
+        self.check_action(&action)?;
+        let today = self.business_date(now);
+        self.write(|tx| {
+            let t = find_by_number(tx, today, number, service)?;
+            let here = match (t.status, t.counter) {
+                (Status::Held | Status::NoShow, Some(c)) => c == counter,
+                _ => served.contains(&t.service),
+            };
+            if !here {
+                return Err(Error::NotAtCounter {
+                    number: t.number.clone(),
+                    counter,
+                    elsewhere: t.counter.filter(|c| *c != counter),
+                });
+            }
+            if let Action::Call { .. } = action {
+                // A counter serves one citizen at a time: calling a number ends the current one.
+                finish_current(tx, counter, today, now)?;
             }
             apply_and_record(tx, &t, &action, now)
         })
@@ -293,8 +333,8 @@ impl Store {
     pub fn waiting_before(&self, t: &Ticket) -> Result<u32> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM ticket WHERE status = 'waiting' AND business_date = ?1 \
-             AND service = ?2 AND (queue_at < ?3 OR (queue_at = ?3 AND id < ?4))",
-            params![t.business_date.to_string(), t.service, ms(t.queue_at), t.id],
+             AND service = ?2 AND id < ?3",
+            params![t.business_date.to_string(), t.service, t.id],
             |r| r.get(0),
         )?)
     }
@@ -305,6 +345,18 @@ impl Store {
             tx.execute(
                 "UPDATE ticket SET printed_at = ?2, print_pending = 0 WHERE id = ?1",
                 params![ticket_id, ms(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The printer step was reached and failed: the citizen was told the number, so the ticket
+    /// stays in the queue and is no longer "print pending" (which [`Store::unprinted`] voids).
+    pub fn mark_print_failed(&mut self, ticket_id: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE ticket SET print_pending = 0 WHERE id = ?1",
+                [ticket_id],
             )?;
             Ok(())
         })
@@ -407,7 +459,7 @@ impl Store {
         }
         let mut counters = Vec::new();
         for c in &self.cfg.counters {
-            counters.push((c.number, current_ticket(&tx, c.number)?));
+            counters.push((c.number, current_ticket(&tx, c.number, today)?));
         }
         let paused = tx
             .prepare("SELECT counter FROM counter_state WHERE paused = 1 ORDER BY counter")?
@@ -423,6 +475,13 @@ impl Store {
             paused,
             last_event_id,
         })
+    }
+
+    /// The newest event's id (0 before the first).
+    pub fn last_event_id(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM event", [], |r| r.get(0))?)
     }
 
     /// The id after which the current service day's events start: a board catching up reads
@@ -452,13 +511,15 @@ pub(super) fn load_ticket(tx: &Transaction<'_>, id: i64) -> Result<Ticket> {
     Ok(tx.query_row(&sql, [id], ticket_from_row)?)
 }
 
-fn current_ticket(conn: &Connection, counter: u32) -> Result<Option<Ticket>> {
+/// The counter's current ticket of service day `day`: a ticket left called or served
+/// yesterday is not today's (the day rolls over by itself; reports count it unfinished).
+fn current_ticket(conn: &Connection, counter: u32, day: NaiveDate) -> Result<Option<Ticket>> {
     let sql = format!(
         "SELECT {TICKET_COLUMNS} FROM ticket WHERE counter = ?1 AND status IN ('called', 'serving') \
-         ORDER BY called_at DESC, id DESC LIMIT 1"
+         AND business_date = ?2 ORDER BY called_at DESC, id DESC LIMIT 1"
     );
     Ok(conn
-        .query_row(&sql, [counter], ticket_from_row)
+        .query_row(&sql, params![counter, day.to_string()], ticket_from_row)
         .optional()?)
 }
 
@@ -487,8 +548,13 @@ fn find_by_number(
 }
 
 /// Finishes whatever the counter is busy with (the officer moving on means it was served).
-fn finish_current(tx: &Transaction<'_>, counter: u32, now: DateTime<Utc>) -> Result<()> {
-    while let Some(t) = current_ticket(tx, counter)? {
+fn finish_current(
+    tx: &Transaction<'_>,
+    counter: u32,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    while let Some(t) = current_ticket(tx, counter, day)? {
         apply_and_record(tx, &t, &Action::Finish, now)?;
     }
     Ok(())

@@ -195,12 +195,12 @@ fn ticket(office: &Office, number: &str) -> (String, String, i64) {
 #[test]
 fn an_officer_works_the_queue_in_chromium() {
     let office = Office::new();
-    add_user(&office, "lan", "2468", "officer");
-    add_user(&office, "hoa", "1357", "supervisor");
+    add_user(&office, "lan", "246810", "officer");
+    add_user(&office, "hoa", "135790", "supervisor");
     office.issue(&["TP", "TP", "TP", "TP"]);
     let server = serve(&office);
     let mut supervisor = Client::new(&server);
-    assert_eq!(supervisor.login("hoa", "1357", 0), 303);
+    assert_eq!(supervisor.login("hoa", "135790", 0), 303);
     let events = event_stream(&supervisor);
     let (_driver, driver_url) = chromedriver();
     let profile = tempfile::tempdir().unwrap();
@@ -213,7 +213,7 @@ fn an_officer_works_the_queue_in_chromium() {
         // A wrong PIN: the form again, saying so. Then sign in at counter 1.
         sign_in(&b, &server.base, "lan", "0000", 1).await;
         wait_text(&b, "#message", "Tài khoản hoặc mã PIN không đúng").await;
-        sign_in(&b, &server.base, "lan", "2468", 1).await;
+        sign_in(&b, &server.base, "lan", "246810", 1).await;
         wait_text(&b, "header h1", "Quầy 1").await;
         assert!(b.current_url().await.unwrap().path().ends_with("/console"));
 
@@ -288,7 +288,7 @@ fn an_officer_works_the_queue_in_chromium() {
         // Sign out with the page's button; the supervisor's monitor cancels the moved ticket.
         click(&b, "Đăng xuất").await;
         wait_text(&b, "h2", "Đăng nhập quầy").await;
-        sign_in(&b, &server.base, "hoa", "1357", 0).await;
+        sign_in(&b, &server.base, "hoa", "135790", 0).await;
         wait_text(&b, "header h1", "Giám sát").await;
         wait_text(
             &b,

@@ -18,8 +18,8 @@ fn event_count(office: &Office) -> i64 {
 #[test]
 fn sign_in_and_every_counter_action_through_the_api() {
     let office = Office::new();
-    add_user(&office, "lan", "2468", "officer");
-    add_user(&office, "minh", "1357", "officer");
+    add_user(&office, "lan", "246810", "officer");
+    add_user(&office, "minh", "135790", "officer");
     office.issue(&["TP", "TP", "TP", "DD"]);
     let server = serve(&office);
     let mut c = Client::new(&server);
@@ -28,7 +28,7 @@ fn sign_in_and_every_counter_action_through_the_api() {
     assert_eq!(c.get("/api/counter").0, 401);
     assert_eq!(c.act("call", Value::Null, Some("x")).0, 401);
     assert_eq!(c.login("lan", "9999", 1), 401, "wrong PIN");
-    assert_eq!(c.login("lan", "2468", 1), 303);
+    assert_eq!(c.login("lan", "246810", 1), 303);
     let (status, page) = c.get("/console");
     assert_eq!(status, 200);
     for label in [
@@ -110,8 +110,8 @@ fn sign_in_and_every_counter_action_through_the_api() {
 
     // One officer per counter; a second counter is fine.
     let mut m = Client::new(&server);
-    assert_eq!(m.login("minh", "1357", 1), 409);
-    assert_eq!(m.login("minh", "1357", 2), 303);
+    assert_eq!(m.login("minh", "135790", 1), 409);
+    assert_eq!(m.login("minh", "135790", 2), 303);
     assert_eq!(m.act("pause", Value::Null, None).1["paused"], true);
     assert_eq!(
         m.act("call", Value::Null, None).0,
@@ -156,7 +156,7 @@ fn sign_in_and_every_counter_action_through_the_api() {
 #[test]
 fn sign_in_is_rate_limited_and_disabled_accounts_refused() {
     let office = Office::new();
-    add_user(&office, "lan", "2468", "officer");
+    add_user(&office, "lan", "246810", "officer");
     add_user(&office, "tu", "1111", "officer");
     assert!(
         office
@@ -171,7 +171,7 @@ fn sign_in_is_rate_limited_and_disabled_accounts_refused() {
         assert_eq!(c.login("lan", "0000", 1), 401);
     }
     assert_eq!(
-        c.login("lan", "2468", 1),
+        c.login("lan", "246810", 1),
         429,
         "locked after 5 failures, even with the right PIN"
     );
@@ -202,11 +202,11 @@ fn read_events(reader: &mut impl BufRead, n: usize) -> Vec<(i64, String)> {
 #[test]
 fn sse_replays_exactly_what_was_missed_in_order() {
     let office = Office::new();
-    add_user(&office, "lan", "2468", "officer");
+    add_user(&office, "lan", "246810", "officer");
     office.issue(&["TP", "TP", "TP"]);
     let server = serve(&office);
     let mut c = Client::new(&server);
-    assert_eq!(c.login("lan", "2468", 1), 303);
+    assert_eq!(c.login("lan", "246810", 1), 303);
     c.act("call", Value::Null, None);
     // A client that saw events up to id 2 reconnects: it gets 3.. in order, nothing twice.
     let (agent, url, cookie) = (
@@ -253,8 +253,8 @@ fn sse_replays_exactly_what_was_missed_in_order() {
 #[test]
 fn roles_supervisor_monitor_and_device_tokens() {
     let office = Office::new();
-    add_user(&office, "lan", "2468", "officer");
-    add_user(&office, "hoa", "1357", "supervisor");
+    add_user(&office, "lan", "246810", "officer");
+    add_user(&office, "hoa", "135790", "supervisor");
     let board = add_device(&office, "board-hall", "board");
     let kiosk = add_device(&office, "kiosk-door", "kiosk");
     office.issue(&["TP", "TP", "TP", "DD"]);
@@ -272,7 +272,7 @@ fn roles_supervisor_monitor_and_device_tokens() {
     );
 
     // The sign-in form answers with the form again, saying what is wrong (no raw errors).
-    let (status, page) = nobody.submit_login("lan", "2468", "abc");
+    let (status, page) = nobody.submit_login("lan", "246810", "abc");
     assert_eq!(status, 400);
     assert!(
         page.contains("Vui lòng nhập tài khoản, mã PIN và chọn quầy"),
@@ -285,7 +285,7 @@ fn roles_supervisor_monitor_and_device_tokens() {
         .post(&format!("{}/login", nobody.base))
         .send_form([
             ("login", "lan"),
-            ("pin", "2468"),
+            ("pin", "246810"),
             ("counter", "1"),
             ("csrf", "forged"),
         ])
@@ -298,11 +298,11 @@ fn roles_supervisor_monitor_and_device_tokens() {
     // An officer: their own counter only, no monitor, no cancelling other tickets.
     let mut lan = Client::new(&server);
     assert_eq!(
-        lan.login("lan", "2468", 0),
+        lan.login("lan", "246810", 0),
         400,
         "an officer sits at a counter"
     );
-    assert_eq!(lan.login("lan", "2468", 1), 303);
+    assert_eq!(lan.login("lan", "246810", 1), 303);
     let before = event_count(&office);
     let (s, v) = lan.act("call", json!({"counter": 2}), None);
     assert_eq!(s, 403, "another counter: {v}");
@@ -325,7 +325,7 @@ fn roles_supervisor_monitor_and_device_tokens() {
 
     // A supervisor: the monitor, any counter, cancel and transfer of any ticket.
     let mut hoa = Client::new(&server);
-    assert_eq!(hoa.login("hoa", "1357", 0), 303);
+    assert_eq!(hoa.login("hoa", "135790", 0), 303);
     assert!(
         hoa.csrf.is_some(),
         "the monitor page carries the CSRF token"

@@ -29,8 +29,8 @@ fn report(office: &Office, from: &str, to: &str, format: &str) -> (std::process:
 #[test]
 fn report_per_service_counter_and_officer() {
     let office = Office::new();
-    add_user(&office, "lan", "2468", "officer");
-    add_user(&office, "minh", "1357", "officer");
+    add_user(&office, "lan", "246810", "officer");
+    add_user(&office, "minh", "135790", "officer");
     let day = office.issue(&["TP"])["ticket"]["business_date"]
         .as_str()
         .unwrap()
@@ -39,8 +39,8 @@ fn report_per_service_counter_and_officer() {
     let server = serve(&office);
     let mut lan = Client::new(&server);
     let mut minh = Client::new(&server);
-    assert_eq!(lan.login("lan", "2468", 1), 303);
-    assert_eq!(minh.login("minh", "1357", 4), 303);
+    assert_eq!(lan.login("lan", "246810", 1), 303);
+    assert_eq!(minh.login("minh", "135790", 4), 303);
     let act = |c: &mut Client, a: &str| {
         let (s, v) = c.act(a, Value::Null, None);
         assert_eq!(s, 200, "{a}: {v}");

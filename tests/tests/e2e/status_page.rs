@@ -33,7 +33,7 @@ fn a_citizen_follows_the_ticket_and_rates_once() {
         "{office}\n[status]\nbase_url = \"http://192.168.1.10:8080\"\n",
         office = OFFICE_CONFIG.as_str()
     ));
-    add_user(&office, "lan", "2468", "officer");
+    add_user(&office, "lan", "246810", "officer");
     office.issue(&["TP", "TP"]);
     let mine = office.issue(&["TP"]);
     let url = mine["ticket"]["status_url"].as_str().unwrap();
@@ -63,7 +63,7 @@ fn a_citizen_follows_the_ticket_and_rates_once() {
     assert_eq!(s, 409, "not served yet: no rating");
 
     let mut lan = Client::new(&server);
-    assert_eq!(lan.login("lan", "2468", 1), 303);
+    assert_eq!(lan.login("lan", "246810", 1), 303);
     lan.act("call", Value::Null, None);
     let (_, page, _) = citizen(&base, &path, None);
     assert!(page.contains("Còn 1 người"), "{page}");

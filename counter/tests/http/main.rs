@@ -1,0 +1,5 @@
+//! The server's HTTP rules, in process: the access matrix and the hardening regressions.
+
+mod hardening;
+mod matrix;
+mod office;
