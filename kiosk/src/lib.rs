@@ -46,8 +46,10 @@ pub struct Issued {
 pub enum Recovery {
     /// Printed now.
     Reprinted,
-    /// Withdrawn from the queue with a `voided` event.
+    /// Withdrawn from the queue with a `voided` event: it never reached the printer.
     Voided,
+    /// Its print failed after the citizen was told the number: it stays in the queue.
+    Kept,
 }
 
 /// The kiosk: the queue and (when configured) the printer.
@@ -279,7 +281,9 @@ impl Kiosk {
     }
 
     /// Handles today's tickets that were committed but never printed: reprints them when `reprint`
-    /// and the printer is ready, otherwise voids them (an event each). Run at kiosk start-up.
+    /// and the printer is ready; otherwise keeps those whose print failed (the citizen was told
+    /// the number) and voids those that never reached the printer (a `voided` event each). Run
+    /// at kiosk start-up.
     pub fn recover(
         &mut self,
         reprint: bool,
@@ -287,14 +291,18 @@ impl Kiosk {
     ) -> Result<Vec<(Ticket, Recovery)>, IssueError> {
         let pending = self.store.unprinted(now)?;
         let mut done = Vec::new();
-        for t in pending {
+        for (t, told) in pending {
             let printed =
                 reprint && self.printer_status(now).is_ok() && self.print(&t, now).is_ok();
             if printed {
                 self.store.record_reprint(t.id, now)?;
                 done.push((self.store.ticket(t.id)?, Recovery::Reprinted));
+            } else if told {
+                // The print failed but the citizen was told the number: it keeps its place.
+                tracing::info!(number = %t.number, "unprinted ticket kept in the queue");
+                done.push((t, Recovery::Kept));
             } else {
-                tracing::warn!(number = %t.number, "voiding a ticket that was never printed");
+                tracing::warn!(number = %t.number, "voiding a ticket that never reached the printer");
                 done.push((self.store.void_unprinted(t.id, now)?, Recovery::Voided));
             }
         }

@@ -165,6 +165,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 match what {
                     Recovery::Reprinted => println!("Đã in lại số {}", t.number),
                     Recovery::Voided => println!("Đã hủy số {} (chưa được in)", t.number),
+                    Recovery::Kept => println!(
+                        "Số {0} chưa in được nhưng vẫn giữ chỗ trong hàng đợi (in lại: kiosk reprint --number {0})",
+                        t.number
+                    ),
                 }
             }
             if done.is_empty() {

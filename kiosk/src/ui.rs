@@ -670,12 +670,13 @@ pub fn qr_pixels(url: &str) -> Option<SharedPixelBuffer<slint::Rgb8Pixel>> {
 
 /// Runs the kiosk window until staff close it: full screen unless `windowed`.
 ///
-/// At start-up, tickets that were committed but never printed are voided (with an event), so no
-/// ticket is silently forgotten and none is printed for a citizen who has left.
+/// At start-up, tickets that were committed but never reached the printer are voided (with an
+/// event), so none is silently forgotten; those whose print failed after the citizen saw the
+/// number keep their place.
 pub fn run(cfg: Config, mut kiosk: Kiosk, windowed: bool) -> Result<(), slint::PlatformError> {
     match kiosk.recover(false, Utc::now()) {
         Ok(done) if !done.is_empty() => {
-            tracing::warn!(count = done.len(), "voided tickets that were never printed");
+            tracing::warn!(count = done.len(), "unprinted tickets handled at start-up");
         }
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "start-up check of unprinted tickets failed"),

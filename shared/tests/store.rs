@@ -459,3 +459,20 @@ fn a_clock_set_back_within_the_day_keeps_the_issue_order() {
     assert_eq!(s.call_next(1, at(24, 8, 1)).unwrap().unwrap().id, first.id);
     assert_eq!(s.call_next(1, at(24, 8, 2)).unwrap().unwrap().id, second.id);
 }
+
+/// #17.20/23: a read-only reader sees every later commit (the server's reads use one).
+#[test]
+fn a_read_only_reader_follows_later_commits() {
+    let mut e = env();
+    let reader = Store::open_reader(e.store.config()).unwrap();
+    assert_eq!(reader.last_event_id().unwrap(), 0);
+    let now = at(24, 8, 0);
+    assert_eq!(reader.state(now).unwrap().last_event_id, 0);
+    e.store.issue("TP", None, now).unwrap();
+    assert_eq!(reader.last_event_id().unwrap(), 1);
+    e.store.call_next(1, at(24, 8, 1)).unwrap();
+    assert_eq!(reader.state(now).unwrap().last_event_id, 2);
+    assert_eq!(reader.events_after(0, 10).unwrap().len(), 2);
+    e.store.issue("TP", None, now).unwrap();
+    assert_eq!(reader.events_after(2, 10).unwrap().len(), 1);
+}

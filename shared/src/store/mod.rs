@@ -28,25 +28,55 @@ pub use schema::SCHEMA_VERSION;
 
 /// Refuses, before SQLite touches anything, a database (or its `-wal`/`-shm` files) this user
 /// cannot write: opening it anyway would leave `-wal`/`-shm` files the owner cannot use. A new
-/// database file is created with mode 0660.
+/// database file is created with mode 0660 (the office's group shares it, nobody else reads
+/// it).
+///
+/// Existing files are checked with `access(2)`, never opened: closing any descriptor of a file
+/// drops every POSIX lock this process holds on it, and the server's other connections hold
+/// SQLite's locks on these very files.
 fn check_writable(path: &Path) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::OpenOptionsExt;
+    if !path.exists() {
+        return match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o660)
+            .open(path)
+        {
+            Ok(_) => Ok(()),
+            // Another process created it meanwhile: check it like any other.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => check_writable(path),
+            Err(e) => Err(Error::storage(path, "cannot create", &e)),
+        };
+    }
     let mut files = vec![path.to_path_buf()];
     for ext in ["-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(ext);
         files.push(p.into());
     }
-    for (i, f) in files.iter().enumerate() {
-        let mut o = std::fs::OpenOptions::new();
-        o.read(true).write(true);
-        if i == 0 {
-            o.create(true).mode(0o660);
-        }
-        match o.open(f) {
-            Ok(_) => {}
-            Err(e) if i > 0 && e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::storage(f, "cannot write", &e)),
+    for f in files.iter().filter(|f| f.exists()) {
+        let c = std::ffi::CString::new(f.as_os_str().as_bytes()).map_err(|_| Error::Storage {
+            path: f.clone(),
+            what: "a path with a NUL byte".into(),
+            advice: "check `office.database`",
+        })?;
+        // SAFETY: `c` is a valid NUL-terminated path; faccessat only reads it.
+        let r = unsafe {
+            libc::faccessat(
+                libc::AT_FDCWD,
+                c.as_ptr(),
+                libc::R_OK | libc::W_OK,
+                libc::AT_EACCESS,
+            )
+        };
+        if r != 0 {
+            return Err(Error::storage(
+                f,
+                "cannot write",
+                &std::io::Error::last_os_error(),
+            ));
         }
     }
     Ok(())
@@ -60,6 +90,8 @@ pub const WRITE_ATTEMPTS: u32 = 5;
 const TICKET_COLUMNS: &str = "id, service, origin_service, business_date, seq, number, priority, \
      status, queue_at, issued_at, called_at, started_at, finished_at, counter, recalls, \
      waiting_ahead, token, printed_at";
+/// How many columns [`TICKET_COLUMNS`] names.
+const TICKET_COLUMN_COUNT: usize = 18;
 
 /// One entry of the append-only event log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,15 +214,13 @@ impl Store {
     }
 
     /// Opens the database read-only, for commands that only read (`queue`, `report`, a
-    /// board's `state`): they work on a full or read-only disk and never create a file.
+    /// board's `state`): they work on a full or read-only disk. Only a database that does not
+    /// exist yet is created (empty), as every other command does.
     pub fn open_reader(cfg: &Config) -> Result<Store> {
         let path = cfg.office.database.as_path();
         if !path.exists() {
-            return Err(Error::Storage {
-                path: path.to_path_buf(),
-                what: "no queue database yet".into(),
-                advice: "start `counter serve` or the kiosk once to create it, or check `office.database`",
-            });
+            // A new office: the first reader creates the (empty) queue.
+            return Store::open(cfg);
         }
         let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
             | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX

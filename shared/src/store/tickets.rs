@@ -350,27 +350,31 @@ impl Store {
         })
     }
 
-    /// The printer step was reached and failed: the citizen was told the number, so the ticket
-    /// stays in the queue and is no longer "print pending" (which [`Store::unprinted`] voids).
+    /// The printer step was reached and failed: the citizen was told the number (on screen,
+    /// or exit 4), so the ticket stays in the queue. It is marked `print_pending = 2`: recovery
+    /// may reprint it but never voids it.
     pub fn mark_print_failed(&mut self, ticket_id: i64) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE ticket SET print_pending = 0 WHERE id = ?1",
+                "UPDATE ticket SET print_pending = 2 WHERE id = ?1 AND print_pending = 1",
                 [ticket_id],
             )?;
             Ok(())
         })
     }
 
-    /// Today's waiting tickets that were committed for printing but never marked printed (the
-    /// kiosk died or the printer failed between COMMIT and paper), oldest first.
-    pub fn unprinted(&self, now: DateTime<Utc>) -> Result<Vec<Ticket>> {
+    /// Today's waiting tickets that were committed for printing but never marked printed,
+    /// oldest first, each with whether the citizen was told its number (the print failed:
+    /// keep it) or not (the kiosk died between COMMIT and the printer: it may be voided).
+    pub fn unprinted(&self, now: DateTime<Utc>) -> Result<Vec<(Ticket, bool)>> {
         let sql = format!(
-            "SELECT {TICKET_COLUMNS} FROM ticket WHERE print_pending = 1 AND status = 'waiting' \
-             AND business_date = ?1 ORDER BY id"
+            "SELECT {TICKET_COLUMNS}, print_pending = 2 FROM ticket WHERE print_pending IN (1, 2) \
+             AND status = 'waiting' AND business_date = ?1 ORDER BY id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([self.business_date(now).to_string()], ticket_from_row)?;
+        let rows = stmt.query_map([self.business_date(now).to_string()], |r| {
+            Ok((ticket_from_row(r)?, r.get::<_, bool>(TICKET_COLUMN_COUNT)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 

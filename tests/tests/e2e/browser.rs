@@ -197,10 +197,13 @@ fn an_officer_works_the_queue_in_chromium() {
     let office = Office::new();
     add_user(&office, "lan", "246810", "officer");
     add_user(&office, "hoa", "135790", "supervisor");
+    // The test watches the events as another supervisor: signing in again as hoa (in Chromium,
+    // below) ends hoa's earlier session and its stream.
+    add_user(&office, "thu", "135790", "supervisor");
     office.issue(&["TP", "TP", "TP", "TP"]);
     let server = serve(&office);
     let mut supervisor = Client::new(&server);
-    assert_eq!(supervisor.login("hoa", "135790", 0), 303);
+    assert_eq!(supervisor.login("thu", "135790", 0), 303);
     let events = event_stream(&supervisor);
     let (_driver, driver_url) = chromedriver();
     let profile = tempfile::tempdir().unwrap();

@@ -157,7 +157,7 @@ fn sign_in_and_every_counter_action_through_the_api() {
 fn sign_in_is_rate_limited_and_disabled_accounts_refused() {
     let office = Office::new();
     add_user(&office, "lan", "246810", "officer");
-    add_user(&office, "tu", "1111", "officer");
+    add_user(&office, "tu", "111111", "officer");
     assert!(
         office
             .run("counter", &["user", "disable", "--login", "tu"])
@@ -166,7 +166,7 @@ fn sign_in_is_rate_limited_and_disabled_accounts_refused() {
     );
     let server = serve(&office);
     let mut c = Client::new(&server);
-    assert_eq!(c.login("tu", "1111", 1), 401, "disabled");
+    assert_eq!(c.login("tu", "111111", 1), 401, "disabled");
     for _ in 0..5 {
         assert_eq!(c.login("lan", "0000", 1), 401);
     }
@@ -451,9 +451,9 @@ fn roles_supervisor_monitor_and_device_tokens() {
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(lan.get("/api/counter").0, 401);
     let mut other = Client::new(&server);
-    add_user(&office, "minh", "1111", "officer");
+    add_user(&office, "minh", "111111", "officer");
     assert_eq!(
-        other.login("minh", "1111", 1),
+        other.login("minh", "111111", 1),
         303,
         "counter 1 is free again"
     );

@@ -1,5 +1,6 @@
 //! The virtual printer (`port = "virtual:DIR"`): real tickets as files, a failure after COMMIT
-//! (exit 4, ticket kept and marked not printed), start-up recovery, reprint and print-test.
+//! (exit 4, ticket kept and marked not printed, never voided), start-up recovery, reprint and
+//! print-test.
 
 use motcua_e2e::{OFFICE_CONFIG, Office, json};
 
@@ -56,8 +57,11 @@ fn tickets_become_files_with_a_picture() {
     assert_eq!(files(&office, ".bin").len(), 1);
 }
 
+/// #17.17: a ticket whose print failed after COMMIT (exit 4: the citizen or the caller was told
+/// the number) stays in the queue through `kiosk recover`; only a ticket that never reached
+/// the printer (a kiosk killed in between) is voided, and a voided ticket is never reprinted.
 #[test]
-fn failure_after_commit_exits_4_keeps_the_ticket_and_recover_voids_it() {
+fn failure_after_commit_exits_4_keeps_the_ticket_through_recovery() {
     let office = office();
     let day = today(&office);
     // Make the virtual printer's write fail for the first ticket: its file name is a folder.
@@ -83,29 +87,39 @@ fn failure_after_commit_exits_4_keeps_the_ticket_and_recover_voids_it() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
-    assert_eq!((status.as_str(), pending, printed), ("waiting", 1, None));
+    assert_eq!((status.as_str(), pending, printed), ("waiting", 2, None));
     drop(db);
 
-    // The next ticket prints normally and is not touched by recovery.
-    assert_eq!(
-        office
-            .run("kiosk", &["issue", "--service", "TP", "--json"])
-            .status
-            .code(),
-        Some(0)
-    );
-    let out = office.run("kiosk", &["recover"]);
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1001"));
-    let db = office.open_db();
-    let voided: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM event WHERE kind = 'voided' AND ticket_id = 1",
+    // The next ticket prints normally; a third is left as a kiosk killed between COMMIT and
+    // the printer leaves it.
+    for _ in 0..2 {
+        let out = office.run("kiosk", &["issue", "--service", "TP", "--json"]);
+        assert_eq!(out.status.code(), Some(0));
+    }
+    rusqlite::Connection::open(office.db())
+        .unwrap()
+        .execute(
+            "UPDATE ticket SET print_pending = 1, printed_at = NULL WHERE id = 3",
             [],
-            |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(voided, 1);
+    let out = office.run("kiosk", &["recover"]);
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("Số 1001 chưa in được nhưng vẫn giữ chỗ"),
+        "{said}"
+    );
+    assert!(said.contains("Đã hủy số 1003 (chưa được in)"), "{said}");
+    let db = office.open_db();
+    let voided: Vec<i64> = db
+        .prepare("SELECT ticket_id FROM event WHERE kind = 'voided'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(voided, [3]);
     let statuses: Vec<String> = db
         .prepare("SELECT status FROM ticket ORDER BY id")
         .unwrap()
@@ -113,8 +127,21 @@ fn failure_after_commit_exits_4_keeps_the_ticket_and_recover_voids_it() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(statuses, ["cancelled", "waiting"]);
-    // Nothing left to recover.
+    assert_eq!(statuses, ["waiting", "waiting", "cancelled"]);
+    drop(db);
+    // A kiosk start-up (another recover) keeps 1001 again; the voided one is never reprinted.
+    let out = office.run("kiosk", &["recover"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1001"));
+    std::fs::remove_dir_all(&blocker).unwrap();
+    let out = office.run("kiosk", &["reprint", "--number", "1003"]);
+    assert!(!out.status.success(), "a voided ticket is not reprinted");
+    assert!(
+        office
+            .run("kiosk", &["reprint", "--number", "1001"])
+            .status
+            .success(),
+        "the kept one is"
+    );
     let out = office.run("kiosk", &["recover"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Không có phiếu nào bị sót"));
 }
