@@ -1,6 +1,8 @@
 //! `motcua-bench`: prints the queue's speed figures for BENCHMARKS.md, and runs the looping worker
 //! processes that the benchmark and the SIGKILL test start.
 
+mod flood;
+
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -82,6 +84,32 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         think_ms: u64,
     },
+    /// The staff console server under a LAN flood (idle connections, stalled uploads, failed
+    /// sign-ins with random logins, replays from event 0) while officers keep acting: their
+    /// latency and the server's memory.
+    Flood {
+        /// Officers acting at once.
+        #[arg(long, default_value_t = 20)]
+        officers: u32,
+        /// Actions per officer (a pause of 0–200 ms before each).
+        #[arg(long, default_value_t = 100)]
+        actions: u32,
+        /// Idle connections held open.
+        #[arg(long, default_value_t = 1000)]
+        idle: u32,
+        /// Stalled uploads.
+        #[arg(long, default_value_t = 100)]
+        stalled: u32,
+        /// Failed sign-ins with random logins.
+        #[arg(long, default_value_t = 1000)]
+        sign_ins: u32,
+        /// Replays of the event stream from id 0.
+        #[arg(long, default_value_t = 10)]
+        replays: u32,
+        /// Events of earlier days in the database.
+        #[arg(long, default_value_t = 20000)]
+        history: u32,
+    },
 }
 
 /// The write benchmark's office: one service, 8 counters.
@@ -108,6 +136,23 @@ fn main() -> anyhow::Result<()> {
             calls,
             think_ms,
         } => console_bench(officers, actions, clients, calls, think_ms),
+        Cmd::Flood {
+            officers,
+            actions,
+            idle,
+            stalled,
+            sign_ins,
+            replays,
+            history,
+        } => flood::flood_bench(flood::Flood {
+            officers,
+            actions,
+            idle,
+            stalled,
+            sign_ins,
+            replays,
+            history,
+        }),
     }
 }
 
@@ -519,7 +564,7 @@ fn fastrand_ms() -> u64 {
 
 /// A signed-in HTTP session with `counter serve` (cookie and CSRF token).
 /// A signed-in officer: the end-to-end tests' browser-like client, timed.
-struct Officer(motcua_e2e::console::Client);
+pub(crate) struct Officer(motcua_e2e::console::Client);
 
 impl Officer {
     fn sign_in(base: &str, login: &str, pin: &str, counter: u32) -> anyhow::Result<Officer> {

@@ -156,7 +156,11 @@ impl Error {
     /// A storage error for `path`: what was being done, the system's reason (without SQLite's
     /// repeated code numbers), and advice that fits the reason.
     pub fn storage(path: &std::path::Path, doing: &str, e: &dyn std::fmt::Display) -> Error {
-        let reason = e.to_string();
+        // SQLite's messages repeat the path (and a code number): the line names it once.
+        let reason = e
+            .to_string()
+            .replace(&format!(": {}", path.display()), "")
+            .replace(&path.display().to_string(), "the file");
         let lower = reason.to_lowercase();
         let (reason, advice) = if lower.contains("permission denied")
             || lower.contains("readonly")

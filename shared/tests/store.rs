@@ -476,3 +476,64 @@ fn a_read_only_reader_follows_later_commits() {
     e.store.issue("TP", None, now).unwrap();
     assert_eq!(reader.events_after(2, 10).unwrap().len(), 1);
 }
+
+/// #17.20: every store open wrote (and fsynced), so read-only commands failed on a full or
+/// read-only disk. Opening a current database, and reading through a reader, commit nothing.
+#[test]
+fn opening_and_reading_write_nothing() {
+    let e = env();
+    let cfg = e.store.config().clone();
+    let before = e.store.data_version().unwrap();
+    let again = Store::open(&cfg).unwrap();
+    let reader = Store::open_reader(&cfg).unwrap();
+    reader.state(at(24, 8, 0)).unwrap();
+    reader.events_after(0, 10).unwrap();
+    drop((again, reader));
+    assert_eq!(
+        e.store.data_version().unwrap(),
+        before,
+        "no other connection committed"
+    );
+}
+
+/// #17.16: the database is created readable by its owner and group only.
+#[test]
+fn a_new_database_is_not_world_readable() {
+    use std::os::unix::fs::PermissionsExt;
+    let e = env();
+    let mode = std::fs::metadata(&e.store.config().office.database)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o007, 0, "mode {mode:o}");
+    assert_eq!(mode & 0o600, 0o600, "mode {mode:o}");
+}
+
+/// #17.21: storage errors were raw English repeated three times ("Error code 14"), with no
+/// path: one line naming the file and what to do.
+#[test]
+fn storage_errors_name_the_file_once() {
+    let e = env();
+    let mut cfg = e.store.config().clone();
+    cfg.office.database = e.dir.path().join("a-folder");
+    std::fs::create_dir_all(&cfg.office.database).unwrap();
+    let err = Store::open(&cfg).err().expect("a folder is no database");
+    let line = err.to_string();
+    assert!(matches!(err, Error::Storage { .. }), "{err:?}");
+    assert!(
+        line.contains(&*cfg.office.database.to_string_lossy()),
+        "{line}"
+    );
+    assert!(
+        !line.contains("Error code") && !line.contains('\n'),
+        "{line}"
+    );
+    assert_eq!(line.matches("a-folder").count(), 1, "{line}");
+    assert!(err.vi().contains("a-folder"), "{}", err.vi());
+    let denied = Error::storage(
+        &cfg.office.database,
+        "cannot write",
+        &std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+    );
+    assert!(denied.to_string().contains("chmod 660"), "{denied}");
+}

@@ -154,6 +154,20 @@ pub async fn serve(
 mod tests {
     use super::*;
 
+    /// #17.6: the shipped unit's file limit leaves room above the connection cap.
+    #[test]
+    fn the_unit_allows_more_files_than_connections() {
+        let unit = include_str!("../../../assets/systemd/motcua-server.service");
+        let limit: usize = unit
+            .lines()
+            .find_map(|l| l.strip_prefix("LimitNOFILE="))
+            .expect("LimitNOFILE in the unit")
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(limit >= 2 * MAX_CONNECTIONS, "LimitNOFILE={limit}");
+    }
+
     #[test]
     fn one_client_cannot_take_every_connection() {
         let open = Arc::new(Mutex::new(Open::default()));

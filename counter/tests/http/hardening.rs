@@ -382,3 +382,98 @@ async fn idle_and_excess_connections_are_closed() {
     server.await.unwrap();
     office.server.shut_down();
 }
+
+/// #17.22: a sign-in whose database write failed still held its counter. Now it answers 503
+/// in Vietnamese and the counter stays free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_that_cannot_be_recorded_holds_no_counter() {
+    let office = Office::new();
+    let db = rusqlite::Connection::open(&office.cfg.office.database).unwrap();
+    db.execute_batch("ALTER TABLE counter_state RENAME TO counter_state_gone")
+        .unwrap();
+    let (status, page) = office.try_sign_in("lan", "246810", 1).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
+    assert!(page.contains("Không ghi được dữ liệu hàng đợi"), "{page}");
+    db.execute_batch("ALTER TABLE counter_state_gone RENAME TO counter_state")
+        .unwrap();
+    let (status, page) = office.try_sign_in("minh", "246810", 1).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "counter 1 is free: {page}");
+    office.server.shut_down();
+}
+
+/// #17.23: one store lock made reads wait behind a blocked write (13.3 s measured). Reads have
+/// their own connection: they answer while a write waits for another process's lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reads_do_not_wait_behind_a_blocked_write() {
+    let office = std::sync::Arc::new(Office::new());
+    office.issue();
+    let lan = office.credentials(Who::OfficerHere).await;
+    // Another process holds the write lock.
+    let other = rusqlite::Connection::open(&office.cfg.office.database).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let writer = {
+        let (o, c) = (office.clone(), lan.clone());
+        tokio::spawn(async move { o.act(&c, "call", "{}").await })
+    };
+    // The call is stuck on the lock; the counter's state still answers.
+    for _ in 0..3 {
+        let (status, text, _) = office.send(request("GET", "/api/counter", "", &lan)).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let (status, _, _) = office.send(request("GET", "/api/state", "", &lan)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert!(
+        !writer.is_finished(),
+        "the write is still waiting for the lock"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    let (status, text) = writer.await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{text}");
+    office.server.shut_down();
+}
+
+/// #17.22: `counter serve` printed "listening on" before it had opened the database; a
+/// database it cannot open now ends it with one line and no "listening on".
+#[test]
+fn serve_says_listening_only_once_the_database_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("not-a-folder"), "x").unwrap();
+    let cfg = dir.path().join("motcua.toml");
+    std::fs::write(
+        &cfg,
+        OfficeToml::standard()
+            .office("database", "\"not-a-folder/motcua.db\"")
+            .build(),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_counter"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!stdout.contains("listening on"), "{stdout}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("not-a-folder"), "{stderr}");
+}
+
+/// The flood benchmark found it: a board's right token checked by several connections at once
+/// counted against itself and locked the board out. Failures are counted after the check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_right_device_token_checked_at_once_is_never_locked() {
+    let office = std::sync::Arc::new(Office::new());
+    let board = office.credentials(Who::Board).await;
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (o, c) = (office.clone(), board.clone());
+            tokio::spawn(async move { o.send(request("GET", "/api/state", "", &c)).await.0 })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    }
+    office.server.shut_down();
+}
