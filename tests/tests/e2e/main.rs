@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod concurrency;
 mod console;
+mod flood;
 mod kiosk_window;
 mod printing;
 mod report;
