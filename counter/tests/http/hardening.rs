@@ -477,3 +477,40 @@ async fn a_right_device_token_checked_at_once_is_never_locked() {
     }
     office.server.shut_down();
 }
+
+/// #17.1: a PIN made before the 6-digit rule still signs in, and the console asks to change it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_short_pin_signs_in_and_the_console_asks_to_change_it() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let office = Office::new();
+    // The hash of a 4-digit PIN, as earlier versions stored them.
+    let old = motcua::secret::hash("2468").unwrap();
+    let mut store = motcua::Store::open(&office.cfg).unwrap();
+    store.update_officer("minh", Some(&old), None).unwrap();
+    assert!(
+        motcua::secret::hash_password("2468").is_err(),
+        "new short PINs are refused"
+    );
+    let short = office.sign_in_with("minh", "2468", 2).await;
+    let strong = office.sign_in_with("lan", "246810", 1).await;
+    let page = |cookie: String| {
+        let office = &office;
+        async move {
+            office
+                .send(
+                    Request::get("/console")
+                        .header(header::COOKIE, cookie)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .1
+        }
+    };
+    let warned = page(short).await;
+    assert!(warned.contains("id=\"weak-pin\""), "{warned:.300}");
+    assert!(warned.contains("ít nhất 6 chữ số"));
+    assert!(!page(strong).await.contains("weak-pin"));
+    office.server.shut_down();
+}

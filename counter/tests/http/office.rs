@@ -124,27 +124,7 @@ impl Office {
 
     /// Signs in through the real form (GET /login for its CSRF token, POST /login).
     pub async fn sign_in(&self, login: &str, counter: u32) -> Credentials {
-        let (_, page, csrf_cookie) = self
-            .send(Request::get("/login").body(Body::empty()).unwrap())
-            .await;
-        let field = page
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_string();
-        let form = format!("login={login}&pin=246810&counter={counter}&csrf={field}");
-        let (status, _, session) = self
-            .send(
-                Request::post("/login")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, csrf_cookie.unwrap())
-                    .body(Body::from(form))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{login} signs in");
-        let cookie = session.unwrap();
+        let cookie = self.sign_in_with(login, "246810", counter).await;
         let home = if counter == 0 { "/monitor" } else { "/console" };
         let (_, page, _) = self
             .send(
@@ -224,6 +204,14 @@ impl Office {
 impl Office {
     /// One sign-in through the form (a fresh CSRF token each): the status and the page.
     pub async fn try_sign_in(&self, login: &str, pin: &str, counter: u32) -> (StatusCode, String) {
+        let (status, text, _) = self
+            .send(self.login_request(login, pin, counter).await)
+            .await;
+        (status, text)
+    }
+
+    /// The sign-in form's POST, with the CSRF token of a fresh `GET /login`.
+    async fn login_request(&self, login: &str, pin: &str, counter: u32) -> Request<Body> {
         let (_, page, csrf_cookie) = self
             .send(Request::get("/login").body(Body::empty()).unwrap())
             .await;
@@ -234,16 +222,11 @@ impl Office {
             .unwrap()
             .to_string();
         let form = format!("login={login}&pin={pin}&counter={counter}&csrf={field}");
-        let (status, text, _) = self
-            .send(
-                Request::post("/login")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, csrf_cookie.unwrap())
-                    .body(Body::from(form))
-                    .unwrap(),
-            )
-            .await;
-        (status, text)
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, csrf_cookie.unwrap())
+            .body(Body::from(form))
+            .unwrap()
     }
 
     /// Opens `GET /api/events` with `c` (and `Last-Event-ID`, if given): the live stream.
@@ -314,5 +297,16 @@ impl Sse {
                 _ => return None,
             }
         }
+    }
+}
+
+impl Office {
+    /// Signs in through the form with `pin`: the session cookie.
+    pub async fn sign_in_with(&self, login: &str, pin: &str, counter: u32) -> String {
+        let (status, _, session) = self
+            .send(self.login_request(login, pin, counter).await)
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{login} signs in");
+        session.unwrap()
     }
 }
