@@ -69,7 +69,7 @@ fn the_board_rolls_over_at_the_start_of_the_service_day() {
     };
     let evening = local(24, 23, 50);
     let mut store = motcua::Store::open(&cfg).unwrap();
-    store.issue("TP", None, evening).unwrap();
+    let yesterdays = store.issue("TP", None, evening).unwrap();
     store.call_next(3, evening).unwrap();
     let (f, _) = Follower::open(&cfg, evening).unwrap();
     let mut runner = Runner::new(&cfg, f, None);
@@ -100,4 +100,11 @@ fn the_board_rolls_over_at_the_start_of_the_service_day() {
     ));
     let t = store.issue("TP", None, morning).unwrap();
     assert_eq!(store.call_next(3, morning).unwrap().unwrap().id, t.id);
+    // Calling today's first ticket did not finish yesterday's with today's time (no 8-hour
+    // service in the reports): it stays unfinished.
+    let left = store.ticket(yesterdays.id).unwrap();
+    assert_eq!(
+        (left.status, left.finished_at),
+        (motcua::Status::Called, None)
+    );
 }

@@ -190,3 +190,12 @@ fn qr_mode_raster_has_no_gs_k() {
     let b = ticket::encode_to_vec(&blocks, QrMode::Raster).unwrap();
     assert!(!b.windows(3).any(|w| w == [0x1d, 0x28, 0x6b]));
 }
+
+/// #17.13: an address too long for a QR code panicked after the ticket was committed; now it is
+/// an error the kiosk reports as a print failure (the ticket stays in the queue).
+#[test]
+fn a_qr_code_that_cannot_hold_its_data_is_an_error_not_a_panic() {
+    let too_long = vec![Block::Qr(format!("http://x/{}", "a".repeat(8000)))];
+    let err = ticket::encode_to_vec(&too_long, QrMode::Raster).unwrap_err();
+    assert!(err.to_string().contains("QR code"), "{err}");
+}
