@@ -239,22 +239,7 @@ impl Store {
         action: Action,
         now: DateTime<Utc>,
     ) -> Result<Ticket> {
-        if let Some(s) = service {
-            self.cfg.service(s)?;
-        }
-        if let Action::Call { counter } = action {
-            self.cfg.counter(counter)?;
-        }
-        self.check_action(&action)?;
-        let today = self.business_date(now);
-        self.write(|tx| {
-            let t = find_by_number(tx, today, number, service)?;
-            if let Action::Call { counter } = action {
-                // A counter serves one citizen at a time: calling a number ends the current one.
-                finish_current(tx, counter, today, now)?;
-            }
-            apply_and_record(tx, &t, &action, now)
-        })
+        self.act_numbered(None, number, service, action, now)
     }
 
     /// Applies a numbered action (`call-number`, `unhold`, `reactivate`) at `counter` under the
@@ -269,26 +254,47 @@ impl Store {
         action: Action,
         now: DateTime<Utc>,
     ) -> Result<Ticket> {
+        self.act_numbered(Some(counter), number, service, action, now)
+    }
+
+    /// [`Store::act_on_number`], and with `at` the counter's rules of
+    /// [`Store::act_on_number_at`].
+    fn act_numbered(
+        &mut self,
+        at: Option<u32>,
+        number: &str,
+        service: Option<&str>,
+        action: Action,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket> {
         if let Some(s) = service {
             self.cfg.service(s)?;
         }
-        let served = self.cfg.counter(counter)?.services.clone();
+        let served = match at {
+            Some(c) => Some((c, self.cfg.counter(c)?.services.clone())),
+            None => None,
+        };
+        if let Action::Call { counter } = action {
+            self.cfg.counter(counter)?;
+        }
         self.check_action(&action)?;
         let today = self.business_date(now);
         self.write(|tx| {
             let t = find_by_number(tx, today, number, service)?;
-            let here = match (t.status, t.counter) {
-                (Status::Held | Status::NoShow, Some(c)) => c == counter,
-                _ => served.contains(&t.service),
-            };
-            if !here {
-                return Err(Error::NotAtCounter {
-                    number: t.number.clone(),
-                    counter,
-                    elsewhere: t.counter.filter(|c| *c != counter),
-                });
+            if let Some((counter, served)) = &served {
+                let here = match (t.status, t.counter) {
+                    (Status::Held | Status::NoShow, Some(c)) => c == *counter,
+                    _ => served.contains(&t.service),
+                };
+                if !here {
+                    return Err(Error::NotAtCounter {
+                        number: t.number.clone(),
+                        counter: *counter,
+                        elsewhere: t.counter.filter(|c| c != counter),
+                    });
+                }
             }
-            if let Action::Call { .. } = action {
+            if let Action::Call { counter } = action {
                 // A counter serves one citizen at a time: calling a number ends the current one.
                 finish_current(tx, counter, today, now)?;
             }
