@@ -8,34 +8,44 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use chrono::Utc;
 use motcua::{Config, Store};
 use motcua_testkit::OfficeToml;
 use tokio::sync::watch;
 
-use super::{Officer, percentile, proc_mib, tempfile_dir};
+use super::{
+    Served, add_officers, officers_act, percentile, proc_mib, server_binary, tempfile_dir,
+};
 
 /// What the flood is made of.
+#[derive(clap::Args)]
 pub struct Flood {
     /// Officers acting at once.
+    #[arg(long, default_value_t = 20)]
     pub officers: u32,
-    /// Actions per officer.
+    /// Actions per officer (a pause of 0–200 ms before each).
+    #[arg(long, default_value_t = 100)]
     pub actions: u32,
     /// Idle connections held open (re-opened when the server closes them).
+    #[arg(long, default_value_t = 1000)]
     pub idle: u32,
     /// Uploads that send a few bytes of their body and stall.
+    #[arg(long, default_value_t = 100)]
     pub stalled: u32,
     /// Failed sign-ins with random logins.
+    #[arg(long, default_value_t = 1000)]
     pub sign_ins: u32,
     /// Replays of the event stream from id 0.
+    #[arg(long, default_value_t = 10)]
     pub replays: u32,
     /// Events of earlier days in the database (what a replay from 0 used to load).
+    #[arg(long, default_value_t = 20000)]
     pub history: u32,
 }
 
@@ -204,15 +214,7 @@ fn replay_from_zero(to: SocketAddr, token: &str, stop: Arc<AtomicBool>) -> std::
 /// whole), and enough of today's tickets for every officer's calls.
 fn seed(cfg: &Config, officers: u32, actions: u32, history: u32) -> anyhow::Result<()> {
     let mut store = Store::open(cfg)?;
-    let hash = motcua::secret::hash_password("246810").map_err(anyhow::Error::msg)?;
-    for n in 1..=officers {
-        store.add_officer(
-            &format!("o{n}"),
-            &hash,
-            motcua::config::Role::Officer,
-            Utc::now(),
-        )?;
-    }
+    add_officers(&mut store, officers)?;
     let yesterday = Utc::now() - chrono::TimeDelta::days(1);
     for _ in 0..history {
         store.issue("TP", None, yesterday)?;
@@ -225,13 +227,7 @@ fn seed(cfg: &Config, officers: u32, actions: u32, history: u32) -> anyhow::Resu
 
 /// Runs the flood and prints the figures.
 pub fn flood_bench(f: Flood) -> anyhow::Result<()> {
-    let server_bin = std::env::current_exe()?.with_file_name("counter");
-    if !server_bin.exists() {
-        bail!(
-            "{} is missing: cargo build --release -p counter -p motcua-bench",
-            server_bin.display()
-        );
-    }
+    let server_bin = server_binary()?;
     let dir = tempfile_dir();
     std::fs::create_dir_all(&dir)?;
     let token = format!("board-flood.{}", "ab".repeat(24));
@@ -257,28 +253,12 @@ pub fn flood_bench(f: Flood) -> anyhow::Result<()> {
 }
 
 fn run_flood(server_bin: &Path, cfg_path: &Path, token: &str, f: &Flood) -> anyhow::Result<()> {
-    let mut server = Command::new(server_bin)
-        .arg("--config")
-        .arg(cfg_path)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("start counter serve")?;
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().context("server stdout")?).read_line(&mut first)?;
-    let base = first
-        .trim()
-        .strip_prefix("listening on ")
-        .context("server did not say where it listens")?
-        .to_string();
+    let server = Served::start(server_bin, cfg_path, Stdio::null())?;
+    let (base, pid) = (server.base.clone(), server.pid.clone());
     let addr: SocketAddr = base.trim_start_matches("http://").parse()?;
-    let pid = server.id().to_string();
     let result = (|| -> anyhow::Result<()> {
         println!("server RSS at start: {:.1} MiB", proc_mib(&pid, "VmRSS:"));
-        let officers: Vec<Officer> = (1..=f.officers)
-            .map(|n| Officer::sign_in(&base, &format!("o{n}"), "246810", n))
-            .collect::<anyhow::Result<_>>()?;
+        let officers = server.sign_in_officers(f.officers)?;
         let stop = Arc::new(AtomicBool::new(false));
 
         // The flood.
@@ -311,39 +291,14 @@ fn run_flood(server_bin: &Path, cfg_path: &Path, token: &str, f: &Flood) -> anyh
             proc_mib(&pid, "VmRSS:")
         );
 
-        // The officers keep working.
-        let barrier = Arc::new(Barrier::new(f.officers as usize));
-        let t0 = Instant::now();
-        let actions = f.actions;
-        let handles: Vec<_> = officers
-            .into_iter()
-            .map(|mut o| {
-                let barrier = barrier.clone();
-                std::thread::spawn(move || -> anyhow::Result<Vec<f64>> {
-                    barrier.wait();
-                    (0..actions)
-                        .map(|i| {
-                            // An officer's pace: a pause of 0–200 ms between buttons.
-                            std::thread::sleep(Duration::from_millis(fastrand::u64(0..=200)));
-                            o.act(if i % 2 == 0 { "call" } else { "finish" })
-                                .map(|(ms, _)| ms)
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        let mut lat = Vec::new();
-        for h in handles {
-            lat.extend(h.join().expect("officer thread")?);
-        }
-        let secs = t0.elapsed().as_secs_f64();
+        // The officers keep working: a pause of 0–200 ms before each button.
+        let (lat, secs) = officers_act(officers, f.actions, 100)?;
         let (refused, other) = sign_ins.join().expect("sign-in thread")?;
         stop.store(true, Ordering::Relaxed);
         let _ = stop_tx.send(true);
         let replayed: Vec<u64> = replays.into_iter().map(|h| h.join().unwrap_or(0)).collect();
         let closed = rt.block_on(idle).unwrap_or(0);
         let _ = rt.block_on(stalled);
-        lat.sort_by(f64::total_cmp);
         println!(
             "{} officers × {} actions under the flood ({:.0} s): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             f.officers,
@@ -364,7 +319,6 @@ fn run_flood(server_bin: &Path, cfg_path: &Path, token: &str, f: &Flood) -> anyh
         );
         Ok(())
     })();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     result
 }

@@ -87,29 +87,7 @@ enum Cmd {
     /// The staff console server under a LAN flood (idle connections, stalled uploads, failed
     /// sign-ins with random logins, replays from event 0) while officers keep acting: their
     /// latency and the server's memory.
-    Flood {
-        /// Officers acting at once.
-        #[arg(long, default_value_t = 20)]
-        officers: u32,
-        /// Actions per officer (a pause of 0–200 ms before each).
-        #[arg(long, default_value_t = 100)]
-        actions: u32,
-        /// Idle connections held open.
-        #[arg(long, default_value_t = 1000)]
-        idle: u32,
-        /// Stalled uploads.
-        #[arg(long, default_value_t = 100)]
-        stalled: u32,
-        /// Failed sign-ins with random logins.
-        #[arg(long, default_value_t = 1000)]
-        sign_ins: u32,
-        /// Replays of the event stream from id 0.
-        #[arg(long, default_value_t = 10)]
-        replays: u32,
-        /// Events of earlier days in the database.
-        #[arg(long, default_value_t = 20000)]
-        history: u32,
-    },
+    Flood(flood::Flood),
 }
 
 /// The write benchmark's office: one service, 8 counters.
@@ -136,23 +114,7 @@ fn main() -> anyhow::Result<()> {
             calls,
             think_ms,
         } => console_bench(officers, actions, clients, calls, think_ms),
-        Cmd::Flood {
-            officers,
-            actions,
-            idle,
-            stalled,
-            sign_ins,
-            replays,
-            history,
-        } => flood::flood_bench(flood::Flood {
-            officers,
-            actions,
-            idle,
-            stalled,
-            sign_ins,
-            replays,
-            history,
-        }),
+        Cmd::Flood(f) => flood::flood_bench(f),
     }
 }
 
@@ -588,6 +550,120 @@ impl Officer {
     }
 }
 
+/// The release `counter` beside this binary, which the server benchmarks start.
+fn server_binary() -> anyhow::Result<PathBuf> {
+    let bin = std::env::current_exe()?.with_file_name("counter");
+    if !bin.exists() {
+        bail!(
+            "{} is missing: cargo build --release -p counter -p motcua-bench",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// Officers `o1`..`oN` (PIN 246810), one per counter.
+fn add_officers(store: &mut Store, officers: u32) -> anyhow::Result<()> {
+    let hash = motcua::secret::hash_password(OFFICER_PIN).map_err(anyhow::Error::msg)?;
+    for n in 1..=officers {
+        store.add_officer(
+            &format!("o{n}"),
+            &hash,
+            motcua::config::Role::Officer,
+            Utc::now(),
+        )?;
+    }
+    Ok(())
+}
+
+/// The PIN of the benchmarks' accounts.
+const OFFICER_PIN: &str = "246810";
+
+/// A `counter serve` started on `cfg_path` (any free port), once it said where it listens.
+struct Served {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    base: String,
+    /// Its process id, for `/proc`.
+    pid: String,
+}
+
+impl Served {
+    fn start(bin: &Path, cfg_path: &Path, stderr: Stdio) -> anyhow::Result<Served> {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(bin)
+            .arg("--config")
+            .arg(cfg_path)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .context("start counter serve")?;
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut first)?;
+        let base = first
+            .trim()
+            .strip_prefix("listening on ")
+            .context("server did not say where it listens")?
+            .to_string();
+        let pid = child.id().to_string();
+        Ok(Served { child, base, pid })
+    }
+
+    /// Signs in `o1`..`oN`, each at their counter.
+    fn sign_in_officers(&self, officers: u32) -> anyhow::Result<Vec<Officer>> {
+        (1..=officers)
+            .map(|n| Officer::sign_in(&self.base, &format!("o{n}"), OFFICER_PIN, n))
+            .collect()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every officer acts `actions` times at once (call and finish alternately), after a pause of
+/// 0..2×`think_ms` ms before each action (none when 0): the sorted latencies in ms and the
+/// seconds it took.
+fn officers_act(
+    officers: Vec<Officer>,
+    actions: u32,
+    think_ms: u64,
+) -> anyhow::Result<(Vec<f64>, f64)> {
+    use std::sync::{Arc, Barrier};
+    let barrier = Arc::new(Barrier::new(officers.len()));
+    let t0 = Instant::now();
+    let handles: Vec<_> = officers
+        .into_iter()
+        .map(|mut o| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || -> anyhow::Result<Vec<f64>> {
+                barrier.wait();
+                (0..actions)
+                    .map(|i| {
+                        if think_ms > 0 {
+                            let pause = fastrand::u64(0..=2 * think_ms);
+                            std::thread::sleep(std::time::Duration::from_millis(pause));
+                        }
+                        o.act(if i % 2 == 0 { "call" } else { "finish" })
+                            .map(|(ms, _)| ms)
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    let mut lat = Vec::new();
+    for h in handles {
+        lat.extend(h.join().expect("officer thread")?);
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    Ok((lat, secs))
+}
+
 fn console_bench(
     officers: u32,
     actions: u32,
@@ -598,13 +674,7 @@ fn console_bench(
     use std::io::{BufRead, BufReader};
     use std::sync::{Arc, Barrier, mpsc};
 
-    let server_bin = std::env::current_exe()?.with_file_name("counter");
-    if !server_bin.exists() {
-        bail!(
-            "{} is missing: cargo build --release -p counter -p motcua-bench",
-            server_bin.display()
-        );
-    }
+    let server_bin = server_binary()?;
     let dir = tempfile_dir();
     std::fs::create_dir_all(&dir)?;
     let config = OfficeToml::bench("console.db", officers).build();
@@ -612,15 +682,8 @@ fn console_bench(
     std::fs::write(&cfg_path, config)?;
     let cfg = Config::load(Some(&cfg_path))?;
     let mut store = Store::open(&cfg)?;
-    let hash = motcua::secret::hash_password("246810").map_err(anyhow::Error::msg)?;
-    for n in 1..=officers {
-        store.add_officer(
-            &format!("o{n}"),
-            &hash,
-            motcua::config::Role::Officer,
-            Utc::now(),
-        )?;
-    }
+    add_officers(&mut store, officers)?;
+    let hash = motcua::secret::hash_password(OFFICER_PIN).map_err(anyhow::Error::msg)?;
     store.add_officer("sup", &hash, motcua::config::Role::Supervisor, Utc::now())?;
     // Enough citizens that every call finds one.
     for _ in 0..(officers * actions / 2 + calls + 10) {
@@ -628,54 +691,12 @@ fn console_bench(
     }
     drop(store);
 
-    let mut server = Command::new(&server_bin)
-        .arg("--config")
-        .arg(&cfg_path)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("start counter serve")?;
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().context("server stdout")?).read_line(&mut first)?;
-    let base = first
-        .trim()
-        .strip_prefix("listening on ")
-        .context("server did not say where it listens")?
-        .to_string();
-    let pid = server.id().to_string();
+    let server = Served::start(&server_bin, &cfg_path, Stdio::inherit())?;
+    let (base, pid) = (server.base.clone(), server.pid.clone());
     let result = (|| -> anyhow::Result<()> {
         println!("server RSS at start: {:.1} MiB", proc_mib(&pid, "VmRSS:"));
         // 1. OFFICERS act at once.
-        let signed: Vec<Officer> = (1..=officers)
-            .map(|n| Officer::sign_in(&base, &format!("o{n}"), "246810", n))
-            .collect::<anyhow::Result<_>>()?;
-        let barrier = Arc::new(Barrier::new(officers as usize));
-        let t0 = Instant::now();
-        let handles: Vec<_> = signed
-            .into_iter()
-            .map(|mut o| {
-                let barrier = barrier.clone();
-                std::thread::spawn(move || -> anyhow::Result<Vec<f64>> {
-                    barrier.wait();
-                    (0..actions)
-                        .map(|i| {
-                            if think_ms > 0 {
-                                let pause = fastrand::u64(0..=2 * think_ms);
-                                std::thread::sleep(std::time::Duration::from_millis(pause));
-                            }
-                            o.act(if i % 2 == 0 { "call" } else { "finish" })
-                                .map(|(ms, _)| ms)
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        let mut lat = Vec::new();
-        for h in handles {
-            lat.extend(h.join().expect("officer thread")?);
-        }
-        let secs = t0.elapsed().as_secs_f64();
-        lat.sort_by(f64::total_cmp);
+        let (lat, secs) = officers_act(server.sign_in_officers(officers)?, actions, think_ms)?;
         println!(
             "{officers} officers × {actions} actions at once, pause {think_ms} ms: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} actions/s",
             percentile(&lat, 50.0),
@@ -689,7 +710,7 @@ fn console_bench(
             proc_mib(&pid, "VmRSS:")
         );
         // 2. CLIENTS follow /api/events; CALLS are timed from request to each delivery.
-        let sup = Officer::sign_in(&base, "sup", "246810", 0)?;
+        let sup = Officer::sign_in(&base, "sup", OFFICER_PIN, 0)?;
         let (tx, rx) = mpsc::channel::<(String, Instant)>();
         let ready = Arc::new(Barrier::new(clients as usize + 1));
         for _ in 0..clients {
@@ -726,7 +747,7 @@ fn console_bench(
             "server RSS with {clients} SSE clients connected: {:.1} MiB",
             proc_mib(&pid, "VmRSS:")
         );
-        let mut caller = Officer::sign_in(&base, "o1", "246810", 1)?;
+        let mut caller = Officer::sign_in(&base, "o1", OFFICER_PIN, 1)?;
         let mut sent = std::collections::HashMap::new();
         let mut delivery = Vec::new();
         for _ in 0..calls {
@@ -764,8 +785,7 @@ fn console_bench(
         );
         Ok(())
     })();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
