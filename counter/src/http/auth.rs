@@ -134,6 +134,11 @@ impl Sessions {
         Some(s.clone())
     }
 
+    /// No session at all.
+    pub fn is_empty(&self) -> bool {
+        self.map.lock().expect("sessions").is_empty()
+    }
+
     /// Whether the session with this id is alive (without marking it used).
     pub fn alive(&self, id: &str) -> bool {
         Sessions::live(&mut self.map.lock().expect("sessions")).contains_key(id)
