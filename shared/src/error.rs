@@ -241,10 +241,14 @@ impl Error {
                 number,
                 counter,
                 elsewhere: Some(c),
-            } => format!("Số {number} đang do quầy {c} giữ, quầy {counter} không thể gọi"),
+            } => format!(
+                "Số {number} đang do quầy {c} giữ, quầy {counter} không thao tác được: vui lòng để quầy {c} xử lý"
+            ),
             Error::NotAtCounter {
                 number, counter, ..
-            } => format!("Số {number} không thuộc lĩnh vực của quầy {counter}"),
+            } => format!(
+                "Số {number} không thuộc lĩnh vực của quầy {counter}: vui lòng chuyển số sang quầy phục vụ lĩnh vực này"
+            ),
             Error::InvalidTransition { number, .. } => {
                 format!("Không thể thực hiện thao tác này với số {number}")
             }
