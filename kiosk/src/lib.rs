@@ -5,19 +5,20 @@
 //! after COMMIT leaves a valid ticket marked not printed; [`Kiosk::recover`] handles those at
 //! start-up.
 
+pub mod backend;
+pub mod candidates;
+pub mod cccd;
 pub mod headless;
 pub mod printer;
 pub mod ui;
 
 use chrono::{DateTime, Utc};
-use motcua::{Config, Store, Ticket};
+use motcua::{Config, Ticket};
 
+pub use crate::backend::{Backend, PRINTER_DEVICE, Remote};
 use crate::printer::{PrintError, Printer};
 
-/// Device name of the printer in the store's device status table.
-pub const PRINTER_DEVICE: &str = "printer";
-
-/// Why no ticket was issued.
+/// Why no ticket was issued (or a kiosk operation failed).
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
     /// The printer cannot print now; nothing was written (exit code 3).
@@ -26,6 +27,32 @@ pub enum IssueError {
     /// The queue refused or failed.
     #[error(transparent)]
     Queue(#[from] motcua::Error),
+    /// The office server cannot be reached (`kiosk --server`): nothing was issued.
+    #[error("{0}; no ticket was issued: check the network and that `counter serve` runs")]
+    Offline(String),
+    /// The office server refused (its message is for people, in Vietnamese).
+    #[error("the office server refused (HTTP {status}): {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
+}
+
+/// What the screen says when the office server cannot be reached.
+pub const OFFLINE_VI: &str = "Mất kết nối với máy chủ của Trung tâm: tạm thời chưa lấy được số thứ tự, vui lòng liên hệ cán bộ hướng dẫn";
+
+impl IssueError {
+    /// The message for the citizen, in Vietnamese.
+    pub fn vi(&self) -> String {
+        match self {
+            IssueError::NotReady(p) => p.vi().to_string(),
+            IssueError::Queue(q) => q.vi(),
+            IssueError::Offline(_) => OFFLINE_VI.to_string(),
+            IssueError::Refused { message, .. } => message.clone(),
+        }
+    }
 }
 
 /// A committed ticket and what became of its printing.
@@ -52,9 +79,17 @@ pub enum Recovery {
     Kept,
 }
 
-/// The kiosk: the queue and (when configured) the printer.
+/// The virtual printer's file name of a ticket.
+fn file_name(t: &Ticket) -> String {
+    format!(
+        "{}-{}-{}-{}",
+        t.business_date, t.origin_service, t.number, t.id
+    )
+}
+
+/// The kiosk: the queue (local or the office server) and (when configured) the printer.
 pub struct Kiosk {
-    store: Store,
+    store: Box<dyn Backend>,
     printer: Option<Printer>,
     /// The printer status last written to the store: written again only when it changes, so a
     /// healthy printer costs no extra commit per ticket.
@@ -62,10 +97,10 @@ pub struct Kiosk {
 }
 
 impl Kiosk {
-    /// A kiosk on `store`, printing on `printer` when given.
-    pub fn new(store: Store, printer: Option<Printer>) -> Self {
+    /// A kiosk on `store` (a [`motcua::Store`] or a [`Remote`]), printing on `printer` when given.
+    pub fn new(store: impl Backend + 'static, printer: Option<Printer>) -> Self {
         Kiosk {
-            store,
+            store: Box::new(store),
             printer,
             recorded: None,
         }
@@ -76,9 +111,9 @@ impl Kiosk {
         self.store.config()
     }
 
-    /// The store.
-    pub fn store(&mut self) -> &mut Store {
-        &mut self.store
+    /// The queue.
+    pub fn queue(&mut self) -> &mut dyn Backend {
+        self.store.as_mut()
     }
 
     /// Whether tickets are printed (`[printer]` is configured).
@@ -116,10 +151,7 @@ impl Kiosk {
         if self.recorded.as_ref() == Some(&state) {
             return;
         }
-        match self
-            .store
-            .set_device_status(PRINTER_DEVICE, status, detail, now)
-        {
+        match self.store.set_printer_status(status, detail, now) {
             Ok(()) => self.recorded = Some(state),
             Err(e) => tracing::warn!(error = %e, "cannot record the printer's status"),
         }
@@ -180,11 +212,7 @@ impl Kiosk {
                 .map_err(IssueError::NotReady)?
                 .is_some_and(|s| s.paper_near_end);
         }
-        let ticket = if print {
-            self.store.issue_for_print(service, priority, now)?
-        } else {
-            self.store.issue(service, priority, now)?
-        };
+        let ticket = self.store.issue(service, priority, print, now)?;
         if !print {
             return Ok(Issued {
                 ticket,
@@ -225,11 +253,7 @@ impl Kiosk {
 
     /// Sends `ticket` to the printer and marks it printed; `Ok(true)` when paper runs low.
     fn print(&mut self, ticket: &Ticket, now: DateTime<Utc>) -> Result<bool, PrintError> {
-        let name = format!(
-            "{}-{}-{}-{}",
-            ticket.business_date, ticket.origin_service, ticket.number, ticket.id
-        );
-        match self.send_ticket(ticket, &name) {
+        match self.send_ticket(ticket, &file_name(ticket)) {
             Ok(after) => {
                 if let Err(e) = self.store.mark_printed(ticket.id, now) {
                     // The paper is out of the printer: the citizen has it. Say so loudly, but do not
@@ -263,6 +287,7 @@ impl Kiosk {
         now: DateTime<Utc>,
     ) -> Result<Ticket, IssueError> {
         let ticket = self.store.find_number(number, service, now)?;
+        // Checked before the printer: staff learn at once that the number is wrong.
         if ticket.status == motcua::Status::Cancelled {
             // Voided or cancelled: a slip for it would send a citizen to a counter for nothing.
             return Err(IssueError::Queue(motcua::Error::InvalidTransition {
@@ -275,9 +300,9 @@ impl Kiosk {
             return Err(IssueError::NotReady(PrintError::not_configured()));
         }
         self.printer_status(now).map_err(IssueError::NotReady)?;
-        self.print(&ticket, now).map_err(IssueError::NotReady)?;
-        self.store.record_reprint(ticket.id, now)?;
-        Ok(self.store.ticket(ticket.id)?)
+        self.send_ticket(&ticket, &file_name(&ticket))
+            .map_err(IssueError::NotReady)?;
+        self.store.record_reprint(ticket.id, now)
     }
 
     /// Handles today's tickets that were committed but never printed: reprints them when `reprint`
@@ -295,8 +320,7 @@ impl Kiosk {
             let printed =
                 reprint && self.printer_status(now).is_ok() && self.print(&t, now).is_ok();
             if printed {
-                self.store.record_reprint(t.id, now)?;
-                done.push((self.store.ticket(t.id)?, Recovery::Reprinted));
+                done.push((self.store.record_reprint(t.id, now)?, Recovery::Reprinted));
             } else if told {
                 // The print failed but the citizen was told the number: it keeps its place.
                 tracing::info!(number = %t.number, "unprinted ticket kept in the queue");
@@ -321,7 +345,11 @@ impl Kiosk {
             id: 0,
             service: svc.code.clone(),
             origin_service: svc.code.clone(),
-            business_date: self.store.business_date(now),
+            business_date: motcua::queue::business_date(
+                now,
+                cfg.office.timezone,
+                cfg.office.reset_at,
+            ),
             seq: 1,
             number: motcua::queue::format_number(svc, 1).unwrap_or_else(|_| "000".into()),
             priority: cfg.priorities.first().map(|p| p.code.clone()),

@@ -25,6 +25,14 @@ struct Cli {
     /// Run the touchscreen in a normal window instead of full screen (desktops, demos).
     #[arg(long)]
     windowed: bool,
+    /// Issue through the office server at URL (`counter serve`, e.g. http://192.168.1.10:8080)
+    /// instead of opening the database: the kiosk as its own box on the LAN.
+    #[arg(long, global = true, value_name = "URL")]
+    server: Option<String>,
+    /// File holding this kiosk's device token (`counter device-token --role kiosk`); default:
+    /// $MOTCUA_DEVICE_TOKEN.
+    #[arg(long, global = true, value_name = "FILE")]
+    token_file: Option<PathBuf>,
     /// Without a subcommand: run the touchscreen kiosk.
     #[command(subcommand)]
     command: Option<Command>,
@@ -64,6 +72,8 @@ enum Command {
     },
     /// Print a sample ticket (not in the queue) and show the printer's status.
     PrintTest,
+    /// List the devices a printer may be on, for `[printer] port`.
+    Printers,
     /// Hash a staff PIN for `[kiosk] staff_pin_hash` (the PIN itself is never stored).
     HashPin {
         /// 4 to 12 digits.
@@ -80,18 +90,82 @@ fn main() -> ExitCode {
                 message: format!("{e:#} ({})", p.vi()),
             }
             .into(),
+            // The server refused what was asked (a token it does not know, a number it has
+            // not issued today): a usage or config problem, like the same error locally.
+            Some(IssueError::Refused { status, .. })
+                if (400..500).contains(status) && *status != 409 =>
+            {
+                motcua::cli::Exit {
+                    code: 2,
+                    message: format!("{e:#}"),
+                }
+                .into()
+            }
             _ => e,
         })
     })
 }
 
-fn open(cfg: &Config, want_printer: bool) -> anyhow::Result<Kiosk> {
-    let store = Store::open(cfg)?;
+/// Where the queue is: the office server (`--server`) or the database file.
+enum Queue {
+    Local,
+    Server { url: String, token: String },
+}
+
+impl Queue {
+    fn of(cli: &Cli) -> anyhow::Result<Queue> {
+        let Some(url) = &cli.server else {
+            if cli.token_file.is_some() {
+                return Err(motcua::cli::UsageError(
+                    "--token-file goes with --server URL (the kiosk on the LAN)".into(),
+                )
+                .into());
+            }
+            return Ok(Queue::Local);
+        };
+        let url = url.trim().trim_end_matches('/').to_string();
+        let usage = |m: String| anyhow::Error::from(motcua::cli::UsageError(m));
+        if url.starts_with("https://") {
+            return Err(usage(format!(
+                "--server {url}: the office server speaks http on the office LAN; write http://ADDRESS:PORT"
+            )));
+        }
+        let host = url.strip_prefix("http://").unwrap_or("");
+        if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
+            return Err(usage(format!(
+                "--server {url}: write the office server as http://ADDRESS:PORT, e.g. http://192.168.1.10:8080"
+            )));
+        }
+        let token = match &cli.token_file {
+            Some(f) => std::fs::read_to_string(f)
+                .map_err(|e| usage(format!("--token-file {}: {e}", f.display())))?,
+            None => std::env::var("MOTCUA_DEVICE_TOKEN").unwrap_or_default(),
+        };
+        let token = token.trim().to_string();
+        if token.is_empty() || token.contains(char::is_whitespace) {
+            return Err(usage(
+                "--server needs this kiosk's device token: --token-file FILE or $MOTCUA_DEVICE_TOKEN (make one with `counter device-token --name NAME --role kiosk`)".into(),
+            ));
+        }
+        Ok(Queue::Server { url, token })
+    }
+
+    fn kiosk(&self, cfg: &Config, printer: Option<Printer>) -> anyhow::Result<Kiosk> {
+        Ok(match self {
+            Queue::Local => Kiosk::new(Store::open(cfg)?, printer),
+            Queue::Server { url, token } => {
+                Kiosk::new(kiosk::Remote::new(cfg.clone(), url, token), printer)
+            }
+        })
+    }
+}
+
+fn open(cfg: &Config, queue: &Queue, want_printer: bool) -> anyhow::Result<Kiosk> {
     let printer = match cfg.printer.as_ref().filter(|_| want_printer) {
         None => None,
         Some(p) => Some(Printer::open(p).map_err(IssueError::NotReady)?),
     };
-    Ok(Kiosk::new(store, printer))
+    queue.kiosk(cfg, printer)
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -100,13 +174,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         println!("{h}");
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(Command::Printers) = &cli.command {
+        println!("Thiết bị có thể là máy in (ghi vào [printer] port trong motcua.toml):");
+        for c in kiosk::candidates::all() {
+            println!("  {:<28} {}", c.port, c.what);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let queue = Queue::of(&cli)?;
     let cfg = Config::load(cli.config.as_deref())?;
     let now = Utc::now();
     let Some(command) = cli.command else {
-        let store = Store::open(&cfg)?;
         // The printer is opened by the worker when first needed: a printer that is off at
         // start-up shows as trouble on screen instead of stopping the kiosk.
-        let kiosk = Kiosk::new(store, None);
+        let kiosk = queue.kiosk(&cfg, None)?;
         kiosk::ui::run(cfg, kiosk, cli.windowed).context("the kiosk window failed")?;
         return Ok(ExitCode::SUCCESS);
     };
@@ -122,7 +203,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(p) = &priority {
                 cfg.priority(p)?;
             }
-            let mut kiosk = open(&cfg, !no_print)?;
+            let mut kiosk = open(&cfg, &queue, !no_print)?;
             let issued = kiosk.issue(&service, priority.as_deref(), !no_print, now)?;
             let t = &issued.ticket;
             if json {
@@ -154,12 +235,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Reprint { number, service } => {
-            let mut kiosk = open(&cfg, true)?;
+            let mut kiosk = open(&cfg, &queue, true)?;
             let t = kiosk.reprint(number.trim(), service.as_deref(), now)?;
             println!("Đã in lại số {}", t.number);
         }
         Command::Recover { reprint } => {
-            let mut kiosk = open(&cfg, reprint)?;
+            let mut kiosk = open(&cfg, &queue, reprint)?;
             let done = kiosk.recover(reprint, now)?;
             for (t, what) in &done {
                 match what {
@@ -175,9 +256,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("Không có phiếu nào bị sót.");
             }
         }
-        Command::HashPin { .. } => unreachable!("handled before the config is read"),
+        Command::HashPin { .. } | Command::Printers => {
+            unreachable!("handled before the config is read")
+        }
         Command::PrintTest => {
-            let mut kiosk = open(&cfg, true)?;
+            let mut kiosk = open(&cfg, &queue, true)?;
             let st = kiosk.print_test(now).map_err(IssueError::NotReady)?;
             println!(
                 "Đã in phiếu thử. Máy in: {}",

@@ -1,15 +1,16 @@
-//! The printer adapter: a serial ESC/POS printer (or the virtual one), its real-time status, and
-//! sending a ticket's bytes.
+//! The printer adapter: an ESC/POS printer on a serial port, the kernel's USB printer device or
+//! a LAN socket (or the virtual printer), its real-time status, and sending a ticket's bytes.
 //!
-//! **Invariant:** this is the only module that opens a serial port. Status queries and printing
-//! share one handle (`serialport` opens ports exclusively).
+//! **Invariant:** this is the only module that opens a printer. Status queries and printing
+//! share one handle (`serialport` opens ports exclusively; usblp and most LAN printers take one
+//! client at a time).
 
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use motcua::config::{self, FlowControl};
+use motcua::config::{self, FlowControl, PortKind, StatusPolicy};
 use motcua::escpos::{BadStatusByte, STATUS_REQUEST, Status};
 use motcua::raster::Bitmap;
 
@@ -25,10 +26,12 @@ pub enum PrintError {
         detail: String,
     },
     /// The printer did not answer a status request in time.
-    #[error("printer does not answer on {port} (switched off, unplugged or wrong baud rate)")]
+    #[error("printer does not answer on {port} ({hint})")]
     NoAnswer {
         /// The configured port.
         port: String,
+        /// What usually causes it on this kind of link.
+        hint: &'static str,
     },
     /// The answer was not an ESC/POS status byte.
     #[error(transparent)]
@@ -98,7 +101,8 @@ impl PrintError {
     }
 }
 
-/// A byte link to a printer: a serial port in production, a fake in tests.
+/// A byte link to a printer: a serial port, the kernel's USB printer device, a LAN printer's
+/// TCP socket; a fake in tests.
 pub trait Link: Read + Write + Send {
     /// Sets the timeout of later reads and writes.
     fn set_timeout(&mut self, timeout: Duration) -> io::Result<()>;
@@ -109,16 +113,46 @@ pub trait Link: Read + Write + Send {
     fn drain(&mut self, within: Duration) -> io::Result<()>;
 }
 
-impl Link for Box<dyn serialport::SerialPort> {
+impl<L: Link + ?Sized> Link for Box<L> {
     fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
-        serialport::SerialPort::set_timeout(self.as_mut(), timeout).map_err(io::Error::other)
+        (**self).set_timeout(timeout)
+    }
+    fn clear_input(&mut self) -> io::Result<()> {
+        (**self).clear_input()
+    }
+    fn drain(&mut self, within: Duration) -> io::Result<()> {
+        (**self).drain(within)
+    }
+}
+
+/// A serial port (`port = "/dev/ttyUSB0"`).
+pub struct SerialLink(pub Box<dyn serialport::SerialPort>);
+
+impl Read for SerialLink {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for SerialLink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl Link for SerialLink {
+    fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        self.0.set_timeout(timeout).map_err(io::Error::other)
     }
 
     fn drain(&mut self, within: Duration) -> io::Result<()> {
         // Not `flush` (tcdrain): it has no timeout. The output queue is polled instead.
         let deadline = Instant::now() + within;
         loop {
-            if self.bytes_to_write().map_err(io::Error::other)? == 0 {
+            if self.0.bytes_to_write().map_err(io::Error::other)? == 0 {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -132,8 +166,232 @@ impl Link for Box<dyn serialport::SerialPort> {
     }
 
     fn clear_input(&mut self) -> io::Result<()> {
-        self.clear(serialport::ClearBuffer::Input)
+        self.0
+            .clear(serialport::ClearBuffer::Input)
             .map_err(io::Error::other)
+    }
+}
+
+/// The kernel's USB printer device (`port = "usb:/dev/usb/lp0"`, the usblp driver): one file
+/// opened for reading and writing. Every read and write waits with `poll(2)` for at most the
+/// timeout, so a printer that never answers status costs the status timeout, never a hang.
+///
+/// `std::fs::File` has no timeouts and no crate wraps usblp, hence the few lines of `poll`.
+/// When the path is a terminal (a pty standing in for the printer in tests) it is put in raw
+/// mode, so that the bytes pass unchanged; a real usblp device is not a terminal.
+pub struct UsbLink {
+    file: fs::File,
+    timeout: Duration,
+}
+
+impl UsbLink {
+    /// Opens `path` for reading and writing, non-blocking.
+    pub fn open(path: &std::path::Path, timeout: Duration) -> io::Result<UsbLink> {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::io::AsRawFd;
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)?;
+        let fd = file.as_raw_fd();
+        // SAFETY: `fd` is open for the whole block; `t` is a plain C struct filled by tcgetattr.
+        unsafe {
+            if libc::isatty(fd) == 1 {
+                let mut t: libc::termios = std::mem::zeroed();
+                if libc::tcgetattr(fd, &mut t) == 0 {
+                    libc::cfmakeraw(&mut t);
+                    libc::tcsetattr(fd, libc::TCSANOW, &t);
+                }
+            }
+        }
+        Ok(UsbLink { file, timeout })
+    }
+
+    /// Waits until the device is ready for `events`, at most the timeout: false when it is not.
+    fn wait(&self, events: libc::c_short) -> io::Result<bool> {
+        use std::os::unix::io::AsRawFd;
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut fds = libc::pollfd {
+                fd: self.file.as_raw_fd(),
+                events,
+                revents: 0,
+            };
+            let ms = left.as_millis().min(i32::MAX as u128) as libc::c_int;
+            // SAFETY: one valid pollfd for the duration of the call.
+            let n = unsafe { libc::poll(&mut fds, 1, ms) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if n == 0 {
+                return Ok(false);
+            }
+            if fds.revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the USB printer went away (unplugged or switched off)",
+                ));
+            }
+            // POLLHUP with data still readable: let the read see it.
+            return Ok(true);
+        }
+    }
+}
+
+fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, what.to_string())
+}
+
+impl Read for UsbLink {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.wait(libc::POLLIN)? {
+            return Err(timed_out("no answer from the USB printer"));
+        }
+        match self.file.read(buf) {
+            Ok(0) => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the USB printer went away",
+            )),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(timed_out("no answer from the USB printer"))
+            }
+            r => r,
+        }
+    }
+}
+
+impl Write for UsbLink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.wait(libc::POLLOUT)? {
+            return Err(timed_out("the USB printer stopped taking data"));
+        }
+        match self.file.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(timed_out("the USB printer stopped taking data"))
+            }
+            r => r,
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Link for UsbLink {
+    fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        self.timeout = timeout;
+        Ok(())
+    }
+    fn clear_input(&mut self) -> io::Result<()> {
+        let mut buf = [0u8; 64];
+        loop {
+            match self.file.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    fn drain(&mut self, _within: Duration) -> io::Result<()> {
+        // usblp hands each write to the printer before it returns (bounded by `wait`).
+        Ok(())
+    }
+}
+
+/// How long connecting to a LAN printer may take before it counts as off.
+pub const TCP_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A LAN printer's raw port (`port = "tcp://192.168.1.50:9100"`): one connection, read and
+/// write timeouts, `DLE EOT` over the socket. A connection the printer closed (many close idle
+/// ones) is opened again by [`Printer`].
+pub struct TcpLink {
+    stream: std::net::TcpStream,
+}
+
+impl TcpLink {
+    /// Connects to `host:port`, each address at most [`TCP_CONNECT_TIMEOUT`].
+    pub fn connect(host: &str, port: u16, timeout: Duration) -> io::Result<TcpLink> {
+        use std::net::ToSocketAddrs;
+        let mut last = io::Error::new(io::ErrorKind::NotFound, format!("{host} has no address"));
+        for addr in (host, port).to_socket_addrs()? {
+            match std::net::TcpStream::connect_timeout(&addr, TCP_CONNECT_TIMEOUT) {
+                Ok(stream) => {
+                    stream.set_nodelay(true)?;
+                    let mut link = TcpLink { stream };
+                    link.set_timeout(timeout)?;
+                    return Ok(link);
+                }
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+}
+
+impl Read for TcpLink {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.stream.read(buf) {
+            Ok(0) => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the printer closed the connection",
+            )),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(timed_out("no answer from the LAN printer"))
+            }
+            r => r,
+        }
+    }
+}
+
+impl Write for TcpLink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.stream.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(timed_out("the LAN printer stopped taking data"))
+            }
+            r => r,
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+impl Link for TcpLink {
+    fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        let t = Some(timeout.max(Duration::from_millis(1)));
+        self.stream.set_read_timeout(t)?;
+        self.stream.set_write_timeout(t)
+    }
+    fn clear_input(&mut self) -> io::Result<()> {
+        self.stream.set_nonblocking(true)?;
+        let mut buf = [0u8; 64];
+        let r = loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) => {
+                    break Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the printer closed the connection",
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        self.stream.set_nonblocking(false)?;
+        r
+    }
+    fn drain(&mut self, _within: Duration) -> io::Result<()> {
+        // The kernel sends what was written; the status read after it confirms the printer took it.
+        Ok(())
     }
 }
 
@@ -143,7 +401,20 @@ pub struct LinkPrinter<L: Link> {
     port: String,
     baud: u32,
     status_timeout: Duration,
+    policy: StatusPolicy,
+    hint: &'static str,
+    /// The link failed with something other than a timeout (closed, reset, unplugged).
+    broken: bool,
 }
+
+/// Why a serial printer may be silent.
+const SERIAL_HINT: &str = "switched off, unplugged or wrong baud rate";
+/// Why a USB printer may be silent.
+const USB_HINT: &str = "switched off or unplugged; a USB printer that never answers status needs [printer] status = \"none\"";
+/// Why a LAN printer may be silent.
+const TCP_HINT: &str = "switched off, off the network, or another computer holds its connection";
+/// The speed given to USB and TCP links for sizing waits: they are not the bottleneck.
+const FAST_LINK_BAUD: u32 = 1_000_000;
 
 impl<L: Link> LinkPrinter<L> {
     /// A printer on `link`; `port` names it in messages, `baud` sizes write timeouts.
@@ -153,20 +424,53 @@ impl<L: Link> LinkPrinter<L> {
             port: port.to_string(),
             baud,
             status_timeout,
+            policy: StatusPolicy::Query,
+            hint: SERIAL_HINT,
+            broken: false,
         }
     }
 
+    /// Whether status is asked (`[printer] status`).
+    pub fn with_policy(mut self, policy: StatusPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    fn with_hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    /// True once the link failed other than by a timeout: it must be opened again.
+    pub fn broken(&self) -> bool {
+        self.broken
+    }
+
     fn query(&mut self, n: u8, timeout: Duration) -> Result<u8, PrintError> {
-        let no_answer = || PrintError::NoAnswer {
-            port: self.port.clone(),
+        let no_answer = |p: &Self| PrintError::NoAnswer {
+            port: p.port.clone(),
+            hint: p.hint,
         };
         // Stale bytes (a late answer to an earlier query) would be read as this answer.
-        let _ = self.link.clear_input();
-        self.link.set_timeout(timeout).map_err(|_| no_answer())?;
-        self.link
+        if let Err(e) = self.link.clear_input()
+            && e.kind() != io::ErrorKind::TimedOut
+        {
+            self.broken = true;
+            return Err(no_answer(self));
+        }
+        if self.link.set_timeout(timeout).is_err() {
+            self.broken = true;
+            return Err(no_answer(self));
+        }
+        if self
+            .link
             .write_all(&[STATUS_REQUEST[0], STATUS_REQUEST[1], n])
             .and_then(|()| self.link.flush())
-            .map_err(|_| no_answer())?;
+            .is_err()
+        {
+            self.broken = true;
+            return Err(no_answer(self));
+        }
         let deadline = Instant::now() + timeout;
         let mut b = [0u8; 1];
         loop {
@@ -175,10 +479,13 @@ impl<L: Link> LinkPrinter<L> {
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(no_answer()),
+                Err(_) => {
+                    self.broken = true;
+                    return Err(no_answer(self));
+                }
             }
             if Instant::now() >= deadline {
-                return Err(no_answer());
+                return Err(no_answer(self));
             }
         }
     }
@@ -189,6 +496,10 @@ impl<L: Link> LinkPrinter<L> {
     }
 
     fn status_within(&mut self, timeout: Duration) -> Result<Status, PrintError> {
+        if self.policy == StatusPolicy::None {
+            // Documented: such a printer is taken as ready; paper out is not seen.
+            return Ok(Status::default());
+        }
         let a = self.query(1, timeout)?;
         let b = self.query(2, timeout)?;
         let c = self.query(4, timeout)?;
@@ -206,11 +517,21 @@ impl<L: Link> LinkPrinter<L> {
     /// link (a USB adapter, the printer's own buffer) answers only once the ticket has gone.
     pub fn send(&mut self, bytes: &[u8]) -> Result<Status, PrintError> {
         let budget = (self.wire_time(bytes.len()) * 2).max(Duration::from_secs(2));
-        self.link.set_timeout(budget).map_err(PrintError::Write)?;
-        for chunk in bytes.chunks(1024) {
-            self.link.write_all(chunk).map_err(PrintError::Write)?;
+        let broken = |p: &mut Self, e: io::Error| {
+            p.broken = true;
+            PrintError::Write(e)
+        };
+        if let Err(e) = self.link.set_timeout(budget) {
+            return Err(broken(self, e));
         }
-        self.link.drain(budget).map_err(PrintError::Write)?;
+        for chunk in bytes.chunks(1024) {
+            if let Err(e) = self.link.write_all(chunk) {
+                return Err(broken(self, e));
+            }
+        }
+        if let Err(e) = self.link.drain(budget) {
+            return Err(broken(self, e));
+        }
         let after = self.status_within(self.status_timeout + budget)?;
         if after.ready() {
             Ok(after)
@@ -260,6 +581,7 @@ impl VirtualPrinter {
             }),
             _ => Err(PrintError::NoAnswer {
                 port: format!("virtual:{}", self.dir.display()),
+                hint: "DIR/fault says no-answer",
             }),
         }
     }
@@ -279,48 +601,109 @@ impl VirtualPrinter {
 
 /// The configured printer.
 pub enum Printer {
-    /// A serial ESC/POS printer.
-    Serial(LinkPrinter<Box<dyn serialport::SerialPort>>),
+    /// An ESC/POS printer on a serial port, a USB printer device or a TCP socket.
+    Link {
+        /// The printer.
+        printer: LinkPrinter<Box<dyn Link>>,
+        /// Its config, to connect again after the link broke.
+        cfg: config::Printer,
+    },
     /// The virtual printer.
     Virtual(VirtualPrinter),
+}
+
+/// What staff read when another program holds the printer (it opens exclusively).
+const HELD: &str = "another program holds the printer, usually the running kiosk touchscreen: reprint from its staff menu (\"In lại số\") or stop it first";
+
+/// A port that cannot be opened, saying so when it is held by another program.
+fn port_missing(port: &str, detail: String, busy: bool) -> PrintError {
+    PrintError::PortMissing {
+        port: port.to_string(),
+        detail: if busy || detail.to_lowercase().contains("busy") {
+            format!("{detail}: {HELD}")
+        } else {
+            detail
+        },
+    }
+}
+
+/// Opens the link of `cfg` (not the virtual printer).
+fn open_link(cfg: &config::Printer) -> Result<LinkPrinter<Box<dyn Link>>, PrintError> {
+    let missing = |e: io::Error| {
+        let busy = e.kind() == io::ErrorKind::ResourceBusy;
+        port_missing(&cfg.port, e.to_string(), busy)
+    };
+    let p = match &cfg.link {
+        PortKind::Serial(path) => {
+            let flow = match cfg.flow_control {
+                FlowControl::None => serialport::FlowControl::None,
+                FlowControl::Hardware => serialport::FlowControl::Hardware,
+                FlowControl::Software => serialport::FlowControl::Software,
+            };
+            let port = serialport::new(path.to_string_lossy(), cfg.baud)
+                .flow_control(flow)
+                .timeout(cfg.status_timeout)
+                .open()
+                .map_err(|e| {
+                    let mut detail = e.to_string();
+                    if detail.contains("Not a typewriter") {
+                        // usblp devices are not serial ports (#11).
+                        detail = format!(
+                            "{detail}: this is not a serial port; for a USB printer write port = \"usb:{}\"",
+                            path.display()
+                        );
+                    }
+                    port_missing(&cfg.port, detail, false)
+                })?;
+            let link: Box<dyn Link> = Box::new(SerialLink(port));
+            LinkPrinter::new(link, &cfg.port, cfg.baud, cfg.status_timeout)
+        }
+        PortKind::Usb(path) => {
+            let link: Box<dyn Link> =
+                Box::new(UsbLink::open(path, cfg.status_timeout).map_err(missing)?);
+            LinkPrinter::new(link, &cfg.port, FAST_LINK_BAUD, cfg.status_timeout)
+                .with_hint(USB_HINT)
+        }
+        PortKind::Tcp { host, port } => {
+            let link: Box<dyn Link> =
+                Box::new(TcpLink::connect(host, *port, cfg.status_timeout).map_err(missing)?);
+            LinkPrinter::new(link, &cfg.port, FAST_LINK_BAUD, cfg.status_timeout)
+                .with_hint(TCP_HINT)
+        }
+        PortKind::Virtual(_) => unreachable!("the virtual printer has no link"),
+    };
+    Ok(p.with_policy(cfg.status))
 }
 
 impl Printer {
     /// Opens the printer of `[printer]`.
     pub fn open(cfg: &config::Printer) -> Result<Printer, PrintError> {
-        if let Some(dir) = cfg.port.strip_prefix("virtual:") {
-            return VirtualPrinter::new(PathBuf::from(dir))
+        if let PortKind::Virtual(dir) = &cfg.link {
+            return VirtualPrinter::new(dir.clone())
                 .map(Printer::Virtual)
                 .map_err(|e| PrintError::PortMissing {
                     port: cfg.port.clone(),
                     detail: e.to_string(),
                 });
         }
-        let flow = match cfg.flow_control {
-            FlowControl::None => serialport::FlowControl::None,
-            FlowControl::Hardware => serialport::FlowControl::Hardware,
-            FlowControl::Software => serialport::FlowControl::Software,
-        };
-        let port = serialport::new(&cfg.port, cfg.baud)
-            .flow_control(flow)
-            .timeout(cfg.status_timeout)
-            .open()
-            .map_err(|e| PrintError::PortMissing {
-                port: cfg.port.clone(),
-                detail: e.to_string(),
-            })?;
-        Ok(Printer::Serial(LinkPrinter::new(
-            port,
-            &cfg.port,
-            cfg.baud,
-            cfg.status_timeout,
-        )))
+        Ok(Printer::Link {
+            printer: open_link(cfg)?,
+            cfg: cfg.clone(),
+        })
     }
 
-    /// Real-time status.
+    /// Real-time status. A LAN printer that closed an idle connection is connected again once.
     pub fn status(&mut self) -> Result<Status, PrintError> {
         match self {
-            Printer::Serial(p) => p.status(),
+            Printer::Link { printer, cfg } => {
+                let first = printer.status();
+                if first.is_err() && printer.broken() && matches!(cfg.link, PortKind::Tcp { .. }) {
+                    tracing::info!(port = %cfg.port, "connecting to the printer again");
+                    *printer = open_link(cfg)?;
+                    return printer.status();
+                }
+                first
+            }
             Printer::Virtual(p) => p.status(),
         }
     }
@@ -333,7 +716,7 @@ impl Printer {
         picture: impl FnOnce() -> Bitmap,
     ) -> Result<Status, PrintError> {
         match self {
-            Printer::Serial(p) => p.send(bytes),
+            Printer::Link { printer, .. } => printer.send(bytes),
             Printer::Virtual(p) => p.send(name, bytes, &picture()),
         }
     }
@@ -503,6 +886,20 @@ mod tests {
         let mut p = printer(&[0x12, 0x12, 0x12]);
         p.send(b"ticket").unwrap();
         assert_eq!(p.link.timeouts[0], Duration::from_secs(2));
+    }
+
+    /// #11: `status = "none"` never asks (a USB printer that never answers must not hang or
+    /// refuse): the ticket bytes are all that goes out.
+    #[test]
+    fn status_none_never_asks() {
+        let mut p = printer(&[]).with_policy(StatusPolicy::None);
+        assert!(p.status().unwrap().ready());
+        p.send(b"ticket").unwrap();
+        assert_eq!(p.link.written, b"ticket");
+        assert!(p.link.pending.is_empty());
+        // And a silent printer with the default policy is "no answer".
+        let mut p = printer(&[]);
+        assert!(matches!(p.status(), Err(PrintError::NoAnswer { .. })));
     }
 
     #[test]

@@ -139,6 +139,8 @@ pub struct Controller {
     shown_at: Cell<Option<Instant>>,
     /// When the current ticket was asked for: a slow printer gets a message after [`SLOW_AFTER`].
     busy_since: Cell<Option<Instant>>,
+    /// When the last ID-card scan's message appeared on the home screen.
+    scanned_at: Cell<Option<Instant>>,
 }
 
 /// How long issuing may take before the screen says the printer is slow.
@@ -174,6 +176,14 @@ pub fn setup_with_clock(
         })
         .collect();
     a.set_priorities(ModelRc::new(VecModel::from(priorities)));
+    let mut letters: Vec<SharedString> = Vec::new();
+    for c in cfg.services.iter().flat_map(|s| s.prefix.chars()) {
+        let c = SharedString::from(c.to_string());
+        if !letters.contains(&c) {
+            letters.push(c);
+        }
+    }
+    a.set_reprint_letters(ModelRc::new(VecModel::from(letters)));
     let c = Rc::new(Controller {
         cfg,
         clock,
@@ -183,6 +193,7 @@ pub fn setup_with_clock(
         busy: Cell::new(false),
         shown_at: Cell::new(None),
         busy_since: Cell::new(None),
+        scanned_at: Cell::new(None),
     });
     c.set_services(&[]);
 
@@ -228,6 +239,18 @@ pub fn setup_with_clock(
     a.on_print_test(move || {
         if let Some(c) = w.upgrade() {
             c.print_test();
+        }
+    });
+    let w = Rc::downgrade(&c);
+    a.on_reprint(move |number| {
+        if let Some(c) = w.upgrade() {
+            c.reprint(number.as_str());
+        }
+    });
+    let w = Rc::downgrade(&c);
+    a.on_scanned(move |text| {
+        if let Some(c) = w.upgrade() {
+            c.scanned(text.as_str());
         }
     });
     register(&c);
@@ -306,6 +329,12 @@ impl Controller {
     /// Time passes (called a few times a second with the current instant): the done page goes
     /// home after `[kiosk] auto_return_seconds`, the trouble page after twice that.
     pub fn tick(&self, now: Instant) {
+        if let Some(at) = self.scanned_at.get()
+            && now.saturating_duration_since(at) >= self.cfg.kiosk.auto_return
+        {
+            self.scanned_at.set(None);
+            self.with(|a| a.set_cccd_message(SharedString::default()));
+        }
         if let Some(since) = self.busy_since.get()
             && now.saturating_duration_since(since) >= SLOW_AFTER
         {
@@ -337,7 +366,8 @@ impl Controller {
         let now = self.clock.now();
         self.dispatcher.submit(Box::new(move |k: &mut Kiosk| {
             let local = now.with_timezone(&cfg.office.timezone).time();
-            let state = k.store().state(now);
+            let state = k.queue().waiting(now);
+            let server = server_problem(state.as_ref().err());
             let views: Vec<ServiceView> = cfg
                 .services
                 .iter()
@@ -345,7 +375,7 @@ impl Controller {
                     let waiting = state
                         .as_ref()
                         .ok()
-                        .and_then(|st| st.waiting.iter().find(|(c, _)| *c == s.code))
+                        .and_then(|st| st.iter().find(|(c, _)| *c == s.code))
                         .map_or(0, |(_, n)| *n);
                     let (open, note) = match s.open_at(local) {
                         Ok(()) => (true, String::new()),
@@ -369,10 +399,23 @@ impl Controller {
                 let a = w.global::<KioskAdapter>();
                 if let Some(c) = CONTROLLER.with(|c| c.borrow().upgrade()) {
                     c.set_services(&views);
-                    c.apply_printer(printer.as_deref(), &a);
+                    c.apply_health(server.as_deref(), printer.as_deref(), &a);
                 }
             })
         }));
+    }
+
+    /// The banner and whether tickets may be taken: an unreachable office server refuses every
+    /// ticket (a number is never invented); otherwise the printer decides.
+    fn apply_health(&self, server: Option<&str>, printer: Option<&str>, a: &KioskAdapter) {
+        match server {
+            Some(msg) => {
+                a.set_printer_ok(false);
+                a.set_printer_message(msg.into());
+                a.set_issuing_allowed(false);
+            }
+            None => self.apply_printer(printer, a),
+        }
     }
 
     fn apply_printer(&self, problem: Option<&str>, a: &KioskAdapter) {
@@ -430,10 +473,12 @@ impl Controller {
             }
             // The printer's state for the banner: known from this very attempt when it printed or
             // refused; asked again only when the outcome does not say.
+            let server = server_problem(result.as_ref().err());
             let printer = match (&result, not_ready) {
                 (_, Some(reason)) => Some(reason.to_string()),
                 (Ok(issued), None) if issued.printed => None,
                 (Err(IssueError::NotReady(e)), None) => Some(e.vi().to_string()),
+                _ if server.is_some() => None,
                 _ => k.printer_status(now).err().map(|e| e.vi().to_string()),
             };
             let view = result.map(|issued| DoneView::new(&issued, not_ready, &cfg, k));
@@ -443,20 +488,15 @@ impl Controller {
                     c.busy_since.set(None);
                     let a = w.global::<KioskAdapter>();
                     a.set_busy(false);
-                    c.apply_printer(printer.as_deref(), &a);
+                    a.set_cccd_message(SharedString::default());
+                    c.apply_health(server.as_deref(), printer.as_deref(), &a);
                     c.shown_at.set(Some(Instant::now()));
                     match view {
                         Ok(v) => v.show(&a),
                         Err(e) => {
-                            let (title, text) = match &e {
-                                IssueError::NotReady(p) => {
-                                    ("Chưa lấy được số thứ tự", p.vi().to_string())
-                                }
-                                IssueError::Queue(q) => ("Chưa lấy được số thứ tự", q.vi()),
-                            };
                             tracing::warn!(error = %e, "no ticket issued");
-                            a.set_trouble_title(title.into());
-                            a.set_trouble_text(text.into());
+                            a.set_trouble_title("Chưa lấy được số thứ tự".into());
+                            a.set_trouble_text(e.vi().into());
                             a.set_page(Page::Trouble);
                         }
                     }
@@ -477,7 +517,9 @@ impl Controller {
             a.set_pin_length(0);
             a.set_pin_error(SharedString::default());
             a.set_settings_message(SharedString::default());
+            a.set_cccd_message(SharedString::default());
         });
+        self.scanned_at.set(None);
     }
 
     /// One tap on the hidden staff area; five within three seconds open the PIN pad.
@@ -540,6 +582,102 @@ impl Controller {
                 w.global::<KioskAdapter>().set_settings_message(msg.into());
             })
         }));
+    }
+
+    /// Staff print today's ticket `number` again (the reprint page behind the PIN).
+    pub fn reprint(&self, number: &str) {
+        let number = number.trim().to_uppercase();
+        if number.is_empty() {
+            self.with(|a| a.set_settings_message("Vui lòng nhập số thứ tự cần in lại".into()));
+            return;
+        }
+        let now = self.clock.now();
+        self.dispatcher.submit(Box::new(move |k: &mut Kiosk| {
+            let result = k.reprint(&number, None, now);
+            Box::new(move |w: &KioskWindow| {
+                let a = w.global::<KioskAdapter>();
+                match result {
+                    Ok(t) => {
+                        tracing::info!(number = %t.number, "reprinted by staff at the kiosk");
+                        a.set_settings_message(format!("Đã in lại số {}", t.number).into());
+                        a.set_reprint_entry(SharedString::default());
+                        a.set_page(Page::Settings);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reprint refused");
+                        a.set_settings_message(e.vi().into());
+                    }
+                }
+            })
+        }));
+    }
+
+    /// The 2D scanner typed a code on the home screen. An ID card (CCCD) of someone aged 60
+    /// or over goes straight to the services with the configured priority class chosen; any
+    /// other scan gets a short message. Nothing of the text is kept or logged.
+    pub fn scanned(&self, text: &str) {
+        let Some(code) = self.cfg.kiosk.cccd_priority.clone() else {
+            return;
+        };
+        let Some(w) = self.window.upgrade() else {
+            return;
+        };
+        let a = w.global::<KioskAdapter>();
+        if a.get_page() != Page::Home || a.get_busy() {
+            return;
+        }
+        let today = self
+            .clock
+            .now()
+            .with_timezone(&self.cfg.office.timezone)
+            .date_naive();
+        let scan = crate::cccd::read(text, today);
+        tracing::info!(result = ?scan, "code scanned at the kiosk");
+        const NOT_KEPT: &str = "Thông tin trên thẻ không được lưu lại.";
+        let name = self
+            .cfg
+            .priorities
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        self.scanned_at.set(Some(Instant::now()));
+        match scan {
+            crate::cccd::Scan::Elderly if a.get_issuing_allowed() => {
+                a.set_chosen_priority(code.into());
+                a.set_chosen_priority_name(name.into());
+                a.set_cccd_message(
+                    format!("Đã đọc thẻ căn cước: mời ông/bà chạm vào lĩnh vực để lấy số ưu tiên. {NOT_KEPT}").into(),
+                );
+                a.set_page(Page::Priority);
+            }
+            crate::cccd::Scan::Elderly => {}
+            crate::cccd::Scan::Younger => a.set_cccd_message(
+                format!(
+                    "Số ưu tiên {} dành cho công dân từ {} tuổi trở lên. Vui lòng chọn lĩnh vực. {NOT_KEPT}",
+                    name.to_lowercase(),
+                    crate::cccd::ELDERLY_AGE
+                )
+                .into(),
+            ),
+            crate::cccd::Scan::NotACard => a.set_cccd_message(
+                "Mã vừa quét không phải mã QR của thẻ căn cước công dân.".into(),
+            ),
+        }
+    }
+}
+
+/// What the screen says about the office server: only a kiosk on the LAN has one.
+fn server_problem(e: Option<&IssueError>) -> Option<String> {
+    match e {
+        Some(e @ IssueError::Offline(_)) => Some(e.vi()),
+        // This device's token is refused, or the server itself fails: no ticket can be taken.
+        Some(e @ IssueError::Refused { status, .. })
+            if matches!(status, 401 | 403) || *status >= 500 =>
+        {
+            Some(e.vi())
+        }
+        _ => None,
     }
 }
 
@@ -630,10 +768,11 @@ fn estimated_wait_minutes(t: &Ticket, cfg: &Config, k: &mut Kiosk) -> u64 {
         return 0;
     }
     let mean = k
-        .store()
+        .queue()
         .mean_service_secs(t.business_date)
-        .ok()
-        .and_then(|v| v.into_iter().find(|(s, _)| *s == t.service).map(|(_, m)| m))
+        .into_iter()
+        .find(|(s, _)| *s == t.service)
+        .map(|(_, m)| m)
         .filter(|m| *m > 0.0)
         .unwrap_or(cfg.kiosk.average_service.as_secs_f64());
     let counters = cfg

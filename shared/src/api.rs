@@ -121,6 +121,40 @@ impl Ticket {
     }
 }
 
+impl Ticket {
+    /// Back to the store's form (a kiosk printing a ticket the office server issued). The status
+    /// page token is read back from `status_url`; fields the wire omits take neutral values.
+    pub fn into_store(self) -> crate::Ticket {
+        let token = self
+            .status_url
+            .as_deref()
+            .and_then(|u| u.rsplit_once("/t/"))
+            .map(|(_, t)| t.to_string())
+            .unwrap_or_default();
+        let utc = |t: Option<OfficeTime>| t.map(OfficeTime::utc);
+        crate::Ticket {
+            id: self.id,
+            service: self.service,
+            origin_service: self.origin_service,
+            business_date: self.business_date,
+            seq: 0,
+            number: self.number,
+            priority: self.priority,
+            status: self.status,
+            queue_at: self.issued_at.utc(),
+            issued_at: self.issued_at.utc(),
+            called_at: utc(self.called_at),
+            started_at: utc(self.started_at),
+            finished_at: utc(self.finished_at),
+            counter: self.counter,
+            recalls: self.recalls,
+            waiting_ahead: self.waiting_ahead,
+            token,
+            printed_at: self.printed.then(|| self.issued_at.utc()),
+        }
+    }
+}
+
 /// `{"ticket": T}` (`counter call` and the other counter actions; `null` when nobody waits).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketReply {
@@ -542,6 +576,36 @@ pub struct IssueBody {
     pub service: Option<String>,
     /// Priority class code.
     pub priority: Option<String>,
+    /// The kiosk prints it: the ticket stays "print pending" until the kiosk reports
+    /// `printed` (or `print-failed`), so a kiosk that died in between finds it at start-up.
+    #[serde(default)]
+    pub print: bool,
+}
+
+/// One unprinted ticket of a kiosk device (`GET /api/kiosk/unprinted`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unprinted {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Its print failed after the citizen was told the number: it keeps its place.
+    pub told: bool,
+}
+
+/// `{"tickets": [...]}` of `GET /api/kiosk/unprinted`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnprintedList {
+    /// Oldest first.
+    pub tickets: Vec<Unprinted>,
+}
+
+/// `PUT /api/kiosk/printer`: a kiosk device's printer status, for staff.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrinterReport {
+    /// `ready`, `paper_near_end`, `paper_out`, `cover_open`, `offline`, `no_answer`, ...
+    pub status: String,
+    /// The English detail for the log.
+    #[serde(default)]
+    pub detail: String,
 }
 
 #[cfg(test)]

@@ -27,10 +27,11 @@ pub(super) async fn state(
 }
 
 /// `POST /api/tickets`: a kiosk device issues a ticket (it prints the ticket itself, so the
-/// answer carries the status page address for the QR code).
+/// answer carries the status page address for the QR code). With `"print": true` the ticket
+/// stays print pending until the kiosk reports back (`/api/kiosk/tickets/{id}/printed`).
 pub(super) async fn issue(
     State(st): State<AppState>,
-    KioskDevice(_): KioskDevice,
+    KioskDevice(d): KioskDevice,
     Body(body): Body<IssueBody>,
 ) -> Result<Json<api::Issued>, ApiError> {
     let service = body
@@ -38,7 +39,13 @@ pub(super) async fn issue(
         .ok_or_else(|| ApiError::bad("Vui lòng chọn lĩnh vực"))?;
     let now = st.now();
     let t = st
-        .write(move |s| s.issue(&service, body.priority.as_deref(), now))
+        .write(move |s| {
+            if body.print {
+                s.issue_for_print_by(&service, body.priority.as_deref(), &d.name, now)
+            } else {
+                s.issue(&service, body.priority.as_deref(), now)
+            }
+        })
         .await?;
     Ok(Json(api::Issued {
         ticket: api::Ticket::of(&t, &st.cfg),

@@ -11,6 +11,7 @@ pub mod devices;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod kiosk;
 pub mod login;
 pub mod monitor;
 pub mod serve;
@@ -172,6 +173,10 @@ pub fn router(st: AppState) -> Router {
         .route("/api/state", get(devices::state))
         .route("/api/tickets", post(devices::issue))
         .route("/api/tickets/{id}/{action}", post(monitor::ticket_action))
+        .route("/api/kiosk/unprinted", get(kiosk::unprinted))
+        .route("/api/kiosk/tickets", get(kiosk::find))
+        .route("/api/kiosk/tickets/{id}/{action}", post(kiosk::act))
+        .route("/api/kiosk/printer", axum::routing::put(kiosk::printer))
         .route("/api/events", get(events::stream))
         .route("/t/{token}", get(status::page))
         .route("/t/{token}/rate", post(status::rate))

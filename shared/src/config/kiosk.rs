@@ -34,7 +34,13 @@ pub struct KioskSettings {
     pub average_service: Duration,
     /// A short greeting on the home screen.
     pub greeting: String,
+    /// The priority class offered when the ID card (CCCD) of someone aged 60 or over is
+    /// scanned (`cccd_scan`); `None`: scans are ignored.
+    pub cccd_priority: Option<String>,
 }
+
+/// The priority class code the ID-card scan offers by default, when the office has it.
+pub const CCCD_DEFAULT_PRIORITY: &str = "elderly";
 
 /// Default greeting on the kiosk's home screen.
 pub const DEFAULT_GREETING: &str = "Kính chào quý công dân. Vui lòng chọn lĩnh vực cần giải quyết.";
@@ -53,6 +59,7 @@ impl Default for KioskSettings {
             staff_pin_hash: None,
             average_service: Duration::from_secs(u64::from(DEFAULT_AVERAGE_SERVICE_MINUTES) * 60),
             greeting: DEFAULT_GREETING.to_string(),
+            cccd_priority: None,
         }
     }
 }
@@ -65,13 +72,25 @@ pub(super) struct RawKiosk {
     staff_pin_hash: Option<Spanned<String>>,
     average_service_minutes: Option<Spanned<i64>>,
     greeting: Option<Spanned<String>>,
+    cccd_scan: Option<Spanned<String>>,
 }
 
 impl Validator<'_> {
     /// Validates `kiosk`.
-    pub(super) fn kiosk(&self, raw: Option<RawKiosk>) -> Result<KioskSettings> {
+    pub(super) fn kiosk(
+        &self,
+        raw: Option<RawKiosk>,
+        priorities: &[Priority],
+    ) -> Result<KioskSettings> {
+        let default_cccd = priorities
+            .iter()
+            .any(|p| p.code == CCCD_DEFAULT_PRIORITY)
+            .then(|| CCCD_DEFAULT_PRIORITY.to_string());
         let kiosk = match raw {
-            None => KioskSettings::default(),
+            None => KioskSettings {
+                cccd_priority: default_cccd,
+                ..KioskSettings::default()
+            },
             Some(k) => {
                 let orientation = self.choice(
                     "kiosk.orientation",
@@ -109,12 +128,31 @@ impl Validator<'_> {
                     None => DEFAULT_GREETING.to_string(),
                     Some(g) => self.text("kiosk.greeting", g, MAX_GREETING_CHARS)?,
                 };
+                let cccd_priority = match k.cccd_scan {
+                    None => default_cccd,
+                    Some(v) if v.get_ref() == "off" => None,
+                    Some(v) => {
+                        if !priorities.iter().any(|p| &p.code == v.get_ref()) {
+                            let codes: Vec<&str> =
+                                priorities.iter().map(|p| p.code.as_str()).collect();
+                            return Err(self.err(
+                                v.span(),
+                                format!(
+                                    "`kiosk.cccd_scan` = '{}': name the priority class an ID-card scan of someone aged 60 or over offers (one of {codes:?}), or \"off\"",
+                                    v.get_ref()
+                                ),
+                            ));
+                        }
+                        Some(v.into_inner())
+                    }
+                };
                 KioskSettings {
                     orientation,
                     auto_return: Duration::from_secs(secs),
                     staff_pin_hash,
                     average_service: Duration::from_secs(minutes * 60),
                     greeting,
+                    cccd_priority,
                 }
             }
         };

@@ -290,7 +290,7 @@ impl Validator<'_> {
         let status = self.status(raw.status)?;
         let printer = self.printer(raw.printer, &base)?;
         let queue = self.queue(raw.queue)?;
-        let kiosk = self.kiosk(raw.kiosk)?;
+        let kiosk = self.kiosk(raw.kiosk, &priorities)?;
         let board = self.board(raw.board, &base)?;
         let devices = self.devices(raw.devices)?;
 
@@ -673,6 +673,89 @@ name = "Người cao tuổi"
         let text = format!("{GOOD}\n[printer]\nport = \"virtual:tickets\"\n");
         let c = parse(&text).unwrap();
         assert_eq!(c.printer.unwrap().port, "virtual:/etc/motcua/tickets");
+    }
+
+    /// #11: the ID-card scan offers the elderly class by default when the office has it.
+    #[test]
+    fn cccd_scan_names_a_priority_class_or_off() {
+        let base = parse(GOOD).unwrap();
+        let has_elderly = base.priorities.iter().any(|p| p.code == "elderly");
+        assert_eq!(
+            base.kiosk.cccd_priority.is_some(),
+            has_elderly,
+            "default follows the priority classes"
+        );
+        let c = parse(&format!("{GOOD}\n[kiosk]\ncccd_scan = \"off\"\n")).unwrap();
+        assert_eq!(c.kiosk.cccd_priority, None);
+        check_err(
+            &format!("{GOOD}\n[kiosk]\ncccd_scan = \"veteran\"\n"),
+            29,
+            "`kiosk.cccd_scan` = 'veteran'",
+        );
+    }
+
+    /// #11: one `port` key names a serial, USB (usblp), LAN or virtual printer.
+    #[test]
+    fn printer_ports_of_every_kind() {
+        let kind = |port: &str| {
+            let text = format!("{GOOD}\n[printer]\nport = \"{port}\"\n");
+            parse(&text).map(|c| c.printer.unwrap().link)
+        };
+        assert_eq!(
+            kind("/dev/ttyUSB0").unwrap(),
+            PortKind::Serial("/dev/ttyUSB0".into())
+        );
+        assert_eq!(
+            kind("usb:/dev/usb/lp0").unwrap(),
+            PortKind::Usb("/dev/usb/lp0".into())
+        );
+        assert_eq!(
+            kind("tcp://192.168.1.50:9100").unwrap(),
+            PortKind::Tcp {
+                host: "192.168.1.50".into(),
+                port: 9100
+            }
+        );
+        assert_eq!(
+            kind("tcp://printer.lan").unwrap(),
+            PortKind::Tcp {
+                host: "printer.lan".into(),
+                port: DEFAULT_TCP_PORT
+            }
+        );
+        assert_eq!(
+            kind("tcp://[fe80::1]:9101").unwrap(),
+            PortKind::Tcp {
+                host: "fe80::1".into(),
+                port: 9101
+            }
+        );
+        for (bad, needle) in [
+            ("usb:lp0", "usb:/dev/usb/lp0"),
+            ("tcp://:9100", "tcp://ADDRESS:PORT"),
+            ("tcp://10.0.0.5:0", "tcp://ADDRESS:PORT"),
+            ("tcp://10.0.0.5:99999", "tcp://ADDRESS:PORT"),
+            ("tcp://10.0.0.5/x y", "tcp://ADDRESS:PORT"),
+            ("http://10.0.0.5", "not a printer port"),
+            ("COM3", "kiosk printers"),
+            ("virtual:", "virtual:DIR"),
+        ] {
+            check_err(
+                &format!("{GOOD}\n[printer]\nport = \"{bad}\"\n"),
+                29,
+                needle,
+            );
+        }
+        let text = format!("{GOOD}\n[printer]\nport = \"usb:/dev/usb/lp0\"\nstatus = \"none\"\n");
+        assert_eq!(
+            parse(&text).unwrap().printer.unwrap().status,
+            StatusPolicy::None
+        );
+        check_err(
+            &format!("{GOOD}\n[printer]\nport = \"/dev/ttyS0\"\nstatus = \"never\"\n"),
+            30,
+            "use one of query, none",
+        );
     }
 
     #[test]

@@ -17,8 +17,13 @@ pub const WIDTHS_DOTS: [u32; 3] = [384, 512, 576];
 /// `[printer]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Printer {
-    /// Serial port path, or `virtual:DIR`.
+    /// The port as configured (`/dev/ttyUSB0`, `usb:/dev/usb/lp0`, `tcp://HOST:PORT`,
+    /// `virtual:DIR`): names the printer in messages.
     pub port: String,
+    /// What `port` means.
+    pub link: PortKind,
+    /// Whether the printer is asked for its real-time status (`[printer] status`).
+    pub status: StatusPolicy,
     /// Baud rate, one of [`BAUD_RATES`].
     pub baud: u32,
     /// Printable width in dots, one of [`WIDTHS_DOTS`].
@@ -33,6 +38,38 @@ pub struct Printer {
     pub status_timeout: Duration,
     /// What the kiosk does when the printer is not ready.
     pub when_not_ready: WhenNotReady,
+}
+
+/// Where the printer is (`[printer] port`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortKind {
+    /// A serial port (`/dev/ttyUSB0`, `/dev/ttyS0`, a pty).
+    Serial(PathBuf),
+    /// The kernel's USB printer device (`usb:/dev/usb/lp0`, usblp).
+    Usb(PathBuf),
+    /// A LAN printer's raw TCP port (`tcp://192.168.1.50:9100`).
+    Tcp {
+        /// Host name or address.
+        host: String,
+        /// TCP port (9100 when not given).
+        port: u16,
+    },
+    /// The virtual printer: files in a folder (`virtual:DIR`).
+    Virtual(PathBuf),
+}
+
+/// The raw TCP port of LAN printers (`tcp://HOST` without a port).
+pub const DEFAULT_TCP_PORT: u16 = 9100;
+
+/// Whether the printer's status is read (`[printer] status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusPolicy {
+    /// Ask `DLE EOT` before and after each ticket (default): paper out, cover open and a
+    /// silent printer stop the kiosk before a number is issued.
+    Query,
+    /// Never ask: for printers that do not answer status on their link (some USB printers).
+    /// Paper out is not seen; a ticket whose bytes were sent counts as printed.
+    None,
 }
 
 /// Serial flow control (`[printer] flow_control`).
@@ -81,6 +118,68 @@ pub(super) struct RawPrinter {
     footer: Option<Spanned<String>>,
     status_timeout_ms: Option<Spanned<i64>>,
     when_not_ready: Option<Spanned<String>>,
+    status: Option<Spanned<String>>,
+}
+
+/// What `port` names, or why it names nothing usable.
+fn port_kind(port: &str, base: &Path) -> std::result::Result<PortKind, String> {
+    if let Some(dir) = port.strip_prefix("virtual:") {
+        if dir.is_empty() {
+            return Err("`printer.port` = \"virtual:\" needs a folder: virtual:DIR".into());
+        }
+        return Ok(PortKind::Virtual(base.join(dir)));
+    }
+    if let Some(path) = port.strip_prefix("usb:") {
+        if !path.starts_with('/') {
+            return Err(format!(
+                "`printer.port` = {port:?}: after usb: give the device path, e.g. usb:/dev/usb/lp0"
+            ));
+        }
+        return Ok(PortKind::Usb(PathBuf::from(path)));
+    }
+    if let Some(rest) = port.strip_prefix("tcp://") {
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let bad = || {
+            format!(
+                "`printer.port` = {port:?}: write a LAN printer as tcp://ADDRESS:PORT, e.g. tcp://192.168.1.50:9100"
+            )
+        };
+        // `[v6]:port`, `host:port` or `host`.
+        let (host, tcp_port) = if let Some(v6) = rest.strip_prefix('[') {
+            let (h, after) = v6.split_once(']').ok_or_else(bad)?;
+            match after {
+                "" => (h, None),
+                p => (h, Some(p.strip_prefix(':').ok_or_else(bad)?)),
+            }
+        } else {
+            match rest.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (rest, None),
+            }
+        };
+        let valid_host = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'));
+        if !valid_host {
+            return Err(bad());
+        }
+        let tcp_port = match tcp_port {
+            None => DEFAULT_TCP_PORT,
+            Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(bad)?,
+        };
+        return Ok(PortKind::Tcp {
+            host: host.to_string(),
+            port: tcp_port,
+        });
+    }
+    if port.contains("://") || !port.starts_with('/') {
+        return Err(format!(
+            "`printer.port` = {port:?} is not a printer port: use a serial port (/dev/ttyUSB0), \
+             usb:/dev/usb/lp0, tcp://ADDRESS:9100 or virtual:DIR (`kiosk printers` lists candidates)"
+        ));
+    }
+    Ok(PortKind::Serial(PathBuf::from(port)))
 }
 
 impl Validator<'_> {
@@ -91,12 +190,13 @@ impl Validator<'_> {
             Some(p) => {
                 let port_span = p.port.span();
                 let port = p.port.into_inner().trim().to_string();
-                if port.is_empty() || port == "virtual:" {
+                if port.is_empty() || port.len() > 512 || port.chars().any(char::is_control) {
                     return Err(self.err(
                         port_span,
-                        "`printer.port` must name a serial port (e.g. /dev/ttyUSB0) or virtual:DIR",
+                        "`printer.port` must name a serial port (e.g. /dev/ttyUSB0), usb:/dev/usb/lp0, tcp://ADDRESS:9100 or virtual:DIR",
                     ));
                 }
+                let link = port_kind(&port, base).map_err(|m| self.err(port_span.clone(), m))?;
                 let baud = match p.baud {
                     None => DEFAULT_BAUD,
                     Some(b) if BAUD_RATES.iter().any(|r| i64::from(*r) == *b.get_ref()) => {
@@ -163,12 +263,19 @@ impl Validator<'_> {
                     50..10_001,
                     DEFAULT_STATUS_TIMEOUT_MS.into(),
                 )? as u64;
+                let status = self.choice(
+                    "printer.status",
+                    p.status,
+                    &[("query", StatusPolicy::Query), ("none", StatusPolicy::None)],
+                    StatusPolicy::Query,
+                )?;
                 Some(Printer {
-                    port: if let Some(dir) = port.strip_prefix("virtual:") {
-                        format!("virtual:{}", base.join(dir).display())
-                    } else {
-                        port
+                    port: match &link {
+                        PortKind::Virtual(dir) => format!("virtual:{}", dir.display()),
+                        _ => port,
                     },
+                    link,
+                    status,
                     baud,
                     width_dots,
                     flow_control,

@@ -5,9 +5,9 @@ use crate::error::{Error, Result};
 use super::Store;
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -86,6 +86,11 @@ CREATE TABLE rating (
     score     INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
     at        INTEGER NOT NULL
 );
+"#,
+    r#"
+-- The kiosk device (of [[devices]]) that prints a ticket issued over the API; NULL for the
+-- kiosk on the office host. Recovery of unprinted tickets looks only at its own.
+ALTER TABLE ticket ADD COLUMN issued_by TEXT;
 "#,
 ];
 

@@ -60,7 +60,7 @@ impl Store {
         priority: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Ticket> {
-        self.issue_ticket(service, priority, false, now)
+        self.issue_ticket(service, priority, false, None, now)
     }
 
     /// Issues a ticket that is about to be printed: it stays marked "print pending" until
@@ -71,7 +71,19 @@ impl Store {
         priority: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Ticket> {
-        self.issue_ticket(service, priority, true, now)
+        self.issue_ticket(service, priority, true, None, now)
+    }
+
+    /// [`Store::issue_for_print`] for the kiosk device `by`, which prints it on the LAN: its
+    /// recovery finds it with [`Store::unprinted`].
+    pub fn issue_for_print_by(
+        &mut self,
+        service: &str,
+        priority: Option<&str>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket> {
+        self.issue_ticket(service, priority, true, Some(by), now)
     }
 
     fn issue_ticket(
@@ -79,6 +91,7 @@ impl Store {
         service: &str,
         priority: Option<&str>,
         print_pending: bool,
+        by: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Ticket> {
         let svc = self.cfg.service(service)?.clone();
@@ -106,8 +119,8 @@ impl Store {
             )?;
             tx.prepare_cached(
                 "INSERT INTO ticket (service, origin_service, business_date, seq, number, priority, \
-                 status, queue_at, issued_at, waiting_ahead, token, print_pending) \
-                 VALUES (?1, ?1, ?2, ?3, ?4, ?5, 'waiting', ?6, ?6, ?7, ?8, ?9)",
+                 status, queue_at, issued_at, waiting_ahead, token, print_pending, issued_by) \
+                 VALUES (?1, ?1, ?2, ?3, ?4, ?5, 'waiting', ?6, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 svc.code,
@@ -118,7 +131,8 @@ impl Store {
                 ms(now),
                 waiting_ahead,
                 token,
-                print_pending
+                print_pending,
+                by
             ])?;
             let t = Ticket {
                 id: tx.last_insert_rowid(),
@@ -372,13 +386,14 @@ impl Store {
     /// Today's waiting tickets that were committed for printing but never marked printed,
     /// oldest first, each with whether the citizen was told its number (the print failed:
     /// keep it) or not (the kiosk died between COMMIT and the printer: it may be voided).
-    pub fn unprinted(&self, now: DateTime<Utc>) -> Result<Vec<(Ticket, bool)>> {
+    /// `by`: the kiosk device that prints them (`None`: the kiosk on the office host).
+    pub fn unprinted(&self, by: Option<&str>, now: DateTime<Utc>) -> Result<Vec<(Ticket, bool)>> {
         let sql = format!(
             "SELECT {TICKET_COLUMNS}, print_pending = 2 FROM ticket WHERE print_pending IN (1, 2) \
-             AND status = 'waiting' AND business_date = ?1 ORDER BY id"
+             AND status = 'waiting' AND business_date = ?1 AND issued_by IS ?2 ORDER BY id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([self.business_date(now).to_string()], |r| {
+        let rows = stmt.query_map(params![self.business_date(now).to_string(), by], |r| {
             Ok((ticket_from_row(r)?, r.get::<_, bool>(TICKET_COLUMN_COUNT)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -424,6 +439,15 @@ impl Store {
         let t = find_by_number(&tx, self.business_date(now), number, service);
         tx.finish()?;
         t
+    }
+
+    /// The kiosk device that prints ticket `id` (`None`: the office host's kiosk).
+    pub fn issued_by(&self, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT issued_by FROM ticket WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?)
     }
 
     /// The ticket with this id.

@@ -1,0 +1,358 @@
+//! Where the kiosk's queue is: the SQLite file on this machine ([`Store`]), or the office
+//! server over the LAN ([`Remote`], `kiosk --server URL`). The kiosk's rules are the same on
+//! both (lib.rs): the backend commits, the kiosk prints and reports back.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use motcua::api;
+use motcua::{Config, Store, Ticket};
+
+use crate::IssueError;
+
+/// The queue operations the kiosk needs.
+pub trait Backend: Send {
+    /// The office config.
+    fn config(&self) -> &Config;
+    /// Issues a ticket; `for_print`: it stays print pending until [`Backend::mark_printed`].
+    fn issue(
+        &mut self,
+        service: &str,
+        priority: Option<&str>,
+        for_print: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket, IssueError>;
+    /// The slip came out.
+    fn mark_printed(&mut self, id: i64, now: DateTime<Utc>) -> Result<(), IssueError>;
+    /// The print failed after the citizen was told the number: keep it.
+    fn mark_print_failed(&mut self, id: i64) -> Result<(), IssueError>;
+    /// A slip was printed again (`reprinted` event); returns the ticket now.
+    fn record_reprint(&mut self, id: i64, now: DateTime<Utc>) -> Result<Ticket, IssueError>;
+    /// Today's ticket with this number.
+    fn find_number(
+        &mut self,
+        number: &str,
+        service: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket, IssueError>;
+    /// This kiosk's tickets of today committed for printing but never printed, with whether
+    /// the citizen was told the number.
+    fn unprinted(&mut self, now: DateTime<Utc>) -> Result<Vec<(Ticket, bool)>, IssueError>;
+    /// Withdraws a ticket that never reached the printer.
+    fn void_unprinted(&mut self, id: i64, now: DateTime<Utc>) -> Result<Ticket, IssueError>;
+    /// Records the printer's status for staff.
+    fn set_printer_status(
+        &mut self,
+        status: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), IssueError>;
+    /// Waiting tickets per service (the home screen); an error when the queue is unreachable.
+    fn waiting(&mut self, now: DateTime<Utc>) -> Result<Vec<(String, u32)>, IssueError>;
+    /// Today's mean service time per service, when known (the wait estimate).
+    fn mean_service_secs(&mut self, day: NaiveDate) -> Vec<(String, f64)>;
+}
+
+/// Device name of the office host's printer in the store's device status table.
+pub const PRINTER_DEVICE: &str = "printer";
+
+impl Backend for Store {
+    fn config(&self) -> &Config {
+        Store::config(self)
+    }
+    fn issue(
+        &mut self,
+        service: &str,
+        priority: Option<&str>,
+        for_print: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket, IssueError> {
+        Ok(if for_print {
+            self.issue_for_print(service, priority, now)?
+        } else {
+            Store::issue(self, service, priority, now)?
+        })
+    }
+    fn mark_printed(&mut self, id: i64, now: DateTime<Utc>) -> Result<(), IssueError> {
+        Ok(Store::mark_printed(self, id, now)?)
+    }
+    fn mark_print_failed(&mut self, id: i64) -> Result<(), IssueError> {
+        Ok(Store::mark_print_failed(self, id)?)
+    }
+    fn record_reprint(&mut self, id: i64, now: DateTime<Utc>) -> Result<Ticket, IssueError> {
+        Store::record_reprint(self, id, now)?;
+        Ok(self.ticket(id)?)
+    }
+    fn find_number(
+        &mut self,
+        number: &str,
+        service: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket, IssueError> {
+        Ok(Store::find_number(self, number, service, now)?)
+    }
+    fn unprinted(&mut self, now: DateTime<Utc>) -> Result<Vec<(Ticket, bool)>, IssueError> {
+        Ok(Store::unprinted(self, None, now)?)
+    }
+    fn void_unprinted(&mut self, id: i64, now: DateTime<Utc>) -> Result<Ticket, IssueError> {
+        Ok(Store::void_unprinted(self, id, now)?)
+    }
+    fn set_printer_status(
+        &mut self,
+        status: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), IssueError> {
+        Ok(self.set_device_status(PRINTER_DEVICE, status, detail, now)?)
+    }
+    fn waiting(&mut self, now: DateTime<Utc>) -> Result<Vec<(String, u32)>, IssueError> {
+        Ok(self.state(now)?.waiting)
+    }
+    fn mean_service_secs(&mut self, day: NaiveDate) -> Vec<(String, f64)> {
+        Store::mean_service_secs(self, day).unwrap_or_default()
+    }
+}
+
+/// How long one request to the office server may take before the kiosk says it is offline.
+pub const SERVER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A report the server has not acknowledged yet (it was unreachable): sent again before the
+/// next request, so a slip that came out is never voided by the kiosk's own recovery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Printed(i64),
+    PrintFailed(i64),
+}
+
+/// The office server as the queue (`kiosk --server URL`), with a `kiosk` device token.
+pub struct Remote {
+    cfg: Config,
+    base: String,
+    token: String,
+    agent: ureq::Agent,
+    pending: Vec<Pending>,
+}
+
+impl Remote {
+    /// A client of the server at `base` (e.g. `http://192.168.1.10:8080`).
+    pub fn new(cfg: Config, base: &str, token: &str) -> Remote {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(SERVER_TIMEOUT))
+            .build()
+            .into();
+        Remote {
+            cfg,
+            base: base.trim_end_matches('/').to_string(),
+            token: token.trim().to_string(),
+            agent,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The server's address.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn offline(&self, e: impl std::fmt::Display) -> IssueError {
+        IssueError::Offline(format!("cannot reach the office server {}: {e}", self.base))
+    }
+
+    /// One request: `body` is sent as JSON when given; GET takes `query` pairs.
+    fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, IssueError> {
+        self.call_query(method, path, &[], body)
+    }
+
+    fn call_query<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, IssueError> {
+        let url = format!("{}{path}", self.base);
+        let auth = format!("Bearer {}", self.token);
+        let result = match (method, body) {
+            ("GET", _) => {
+                let mut req = self.agent.get(&url).header("Authorization", &auth);
+                for (k, v) in query {
+                    req = req.query(*k, *v);
+                }
+                req.call()
+            }
+            ("PUT", Some(b)) => self
+                .agent
+                .put(&url)
+                .header("Authorization", &auth)
+                .send_json(b),
+            (_, Some(b)) => self
+                .agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .send_json(b),
+            (_, None) => self
+                .agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .send_empty(),
+        };
+        let mut r = result.map_err(|e| self.offline(e))?;
+        let status = r.status().as_u16();
+        let text = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_string()
+            .map_err(|e| self.offline(e))?;
+        if (200..300).contains(&status) {
+            return serde_json::from_str(&text).map_err(|e| IssueError::Refused {
+                status,
+                message: format!("unexpected answer from the office server: {e}"),
+            });
+        }
+        let message = serde_json::from_str::<api::ApiError>(&text)
+            .map(|e| e.error)
+            .unwrap_or_else(|_| format!("HTTP {status}"));
+        Err(IssueError::Refused { status, message })
+    }
+
+    /// Sends the reports still owed; stops at the first that cannot reach the server.
+    fn flush(&mut self) -> Result<(), IssueError> {
+        while let Some(p) = self.pending.first().copied() {
+            let (id, action) = match p {
+                Pending::Printed(id) => (id, "printed"),
+                Pending::PrintFailed(id) => (id, "print-failed"),
+            };
+            match self.call::<api::TicketReply>(
+                "POST",
+                &format!("/api/kiosk/tickets/{id}/{action}"),
+                None,
+            ) {
+                Ok(_) => {}
+                Err(e @ IssueError::Offline(_)) => return Err(e),
+                // Refused (the day rolled over, the ticket was cancelled): nothing left to say.
+                Err(e) => tracing::warn!(id, action, error = %e, "report dropped by the server"),
+            }
+            self.pending.remove(0);
+        }
+        Ok(())
+    }
+
+    fn report(&mut self, p: Pending) -> Result<(), IssueError> {
+        self.pending.push(p);
+        match self.flush() {
+            Err(IssueError::Offline(e)) => {
+                tracing::warn!(error = %e, "the server will be told when it is back");
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    fn ticket_of(&self, t: api::Ticket) -> Ticket {
+        t.into_store()
+    }
+
+    fn reply(&self, r: api::TicketReply) -> Result<Ticket, IssueError> {
+        r.ticket
+            .map(|t| self.ticket_of(t))
+            .ok_or_else(|| IssueError::Refused {
+                status: 200,
+                message: "the office server answered without a ticket".into(),
+            })
+    }
+}
+
+impl Backend for Remote {
+    fn config(&self) -> &Config {
+        &self.cfg
+    }
+    fn issue(
+        &mut self,
+        service: &str,
+        priority: Option<&str>,
+        for_print: bool,
+        _now: DateTime<Utc>,
+    ) -> Result<Ticket, IssueError> {
+        self.flush()?;
+        let body = serde_json::to_value(api::IssueBody {
+            service: Some(service.to_string()),
+            priority: priority.map(str::to_string),
+            print: for_print,
+        })
+        .expect("serialises");
+        let issued: api::Issued = self.call("POST", "/api/tickets", Some(&body))?;
+        Ok(self.ticket_of(issued.ticket))
+    }
+    fn mark_printed(&mut self, id: i64, _now: DateTime<Utc>) -> Result<(), IssueError> {
+        self.report(Pending::Printed(id))
+    }
+    fn mark_print_failed(&mut self, id: i64) -> Result<(), IssueError> {
+        self.report(Pending::PrintFailed(id))
+    }
+    fn record_reprint(&mut self, id: i64, _now: DateTime<Utc>) -> Result<Ticket, IssueError> {
+        self.flush()?;
+        let r = self.call("POST", &format!("/api/kiosk/tickets/{id}/reprinted"), None)?;
+        self.reply(r)
+    }
+    fn find_number(
+        &mut self,
+        number: &str,
+        service: Option<&str>,
+        _now: DateTime<Utc>,
+    ) -> Result<Ticket, IssueError> {
+        let mut query = vec![("number", number)];
+        if let Some(s) = service {
+            query.push(("service", s));
+        }
+        let r = self.call_query("GET", "/api/kiosk/tickets", &query, None)?;
+        self.reply(r)
+    }
+    fn unprinted(&mut self, _now: DateTime<Utc>) -> Result<Vec<(Ticket, bool)>, IssueError> {
+        self.flush()?;
+        let list: api::UnprintedList = self.call("GET", "/api/kiosk/unprinted", None)?;
+        Ok(list
+            .tickets
+            .into_iter()
+            .map(|u| (self.ticket_of(u.ticket), u.told))
+            .collect())
+    }
+    fn void_unprinted(&mut self, id: i64, _now: DateTime<Utc>) -> Result<Ticket, IssueError> {
+        let r = self.call("POST", &format!("/api/kiosk/tickets/{id}/void"), None)?;
+        self.reply(r)
+    }
+    fn set_printer_status(
+        &mut self,
+        status: &str,
+        detail: &str,
+        _now: DateTime<Utc>,
+    ) -> Result<(), IssueError> {
+        let body = serde_json::to_value(api::PrinterReport {
+            status: status.to_string(),
+            detail: detail.to_string(),
+        })
+        .expect("serialises");
+        self.call::<serde_json::Value>("PUT", "/api/kiosk/printer", Some(&body))
+            .map(|_| ())
+    }
+    fn waiting(&mut self, _now: DateTime<Utc>) -> Result<Vec<(String, u32)>, IssueError> {
+        // The refresh every few seconds is also when owed reports go out.
+        let _ = self.flush();
+        let st: api::QueueState = self.call("GET", "/api/state", None)?;
+        Ok(st
+            .waiting
+            .into_iter()
+            .map(|w| (w.service, w.waiting))
+            .collect())
+    }
+    fn mean_service_secs(&mut self, _day: NaiveDate) -> Vec<(String, f64)> {
+        // Not on the device API: the estimate uses `[kiosk] average_service_minutes`.
+        Vec::new()
+    }
+}
