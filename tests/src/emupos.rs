@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A running emulator with one printer, `kiosk`, on a pty.
+/// A running emulator with one printer, `kiosk`, on a pty and on a loopback TCP port (a LAN
+/// printer's raw port 9100).
 pub struct Emupos {
     child: Child,
     /// Its folder (config, pty link, receipts).
     pub dir: tempfile::TempDir,
     api: String,
+    tcp: u16,
 }
 
 fn emupos_bin() -> PathBuf {
@@ -51,11 +53,12 @@ impl Emupos {
     pub fn start() -> Emupos {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
+        let tcp = free_port();
         std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
         std::fs::write(
             dir.path().join("emupos.yaml"),
             format!(
-                "schema: 1\napi: {{ host: 127.0.0.1, port: {port} }}\ndevices:\n  - id: kiosk\n    type: printer\n    profile: epson-tm-t20iii\n    connections:\n      - serial: {{ pty: true }}\n    receipts_dir: ./receipts\n"
+                "schema: 1\napi: {{ host: 127.0.0.1, port: {port} }}\ndevices:\n  - id: kiosk\n    type: printer\n    profile: epson-tm-t20iii\n    connections:\n      - serial: {{ pty: true }}\n      - tcp: {{ host: 127.0.0.1, port: {tcp} }}\n    receipts_dir: ./receipts\n"
             ),
         )
         .unwrap();
@@ -72,13 +75,29 @@ impl Emupos {
             child,
             dir,
             api: format!("http://127.0.0.1:{port}/api/v1"),
+            tcp,
         };
         wait_for(
             "the emulator's pty and API",
             Duration::from_secs(30),
-            || (e.port().exists() && e.get("/devices").is_some()).then_some(()),
+            || {
+                (e.port().exists()
+                    && e.get("/devices").is_some()
+                    && std::net::TcpStream::connect(e.tcp_addr()).is_ok())
+                .then_some(())
+            },
         );
         e
+    }
+
+    /// The printer's TCP address, `127.0.0.1:PORT`.
+    pub fn tcp_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.tcp)
+    }
+
+    /// `[printer] port` for the printer on TCP: `tcp://127.0.0.1:PORT`.
+    pub fn tcp(&self) -> String {
+        format!("tcp://{}", self.tcp_addr())
     }
 
     /// The pty path the printer listens on.
