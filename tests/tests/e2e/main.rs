@@ -9,6 +9,7 @@ mod concurrency;
 mod console;
 mod flood;
 mod kiosk_window;
+mod links;
 mod printing;
 mod report;
 mod shutdown;
