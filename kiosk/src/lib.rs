@@ -153,6 +153,10 @@ impl Kiosk {
         }
         match self.store.set_printer_status(status, detail, now) {
             Ok(()) => self.recorded = Some(state),
+            // An unreachable server is said once, by what the kiosk was asked to do.
+            Err(e @ IssueError::Offline(_)) => {
+                tracing::debug!(error = %e, "cannot record the printer's status")
+            }
             Err(e) => tracing::warn!(error = %e, "cannot record the printer's status"),
         }
     }

@@ -9,6 +9,7 @@ mod concurrency;
 mod console;
 mod flood;
 mod kiosk_window;
+mod lan_kiosk;
 mod links;
 mod printing;
 mod report;
