@@ -453,3 +453,326 @@ fn screenshot_show_mode_done_with_qr() {
     ui.check_screenshot("done-on-screen-landscape", &mut shots);
     shots.finish();
 }
+
+/// Types `text` and Enter as a 2D scanner in keyboard mode does.
+fn scan(ui: &Ui, text: &str) {
+    let w = ui.window.window();
+    for c in text.chars().map(String::from).chain([String::from("\n")]) {
+        let text: slint::SharedString = if c == "\n" {
+            slint::platform::Key::Return.into()
+        } else {
+            c.into()
+        };
+        w.dispatch_event(slint::platform::WindowEvent::KeyPressed { text: text.clone() });
+        w.dispatch_event(slint::platform::WindowEvent::KeyReleased { text });
+    }
+}
+
+/// A log sink for one test thread.
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// #11.4: the back of a chip ID card scanned at the home screen. 60 or over (on the birthday
+/// too) goes straight to the services with the elderly priority; 59 and other codes get a
+/// short message; nothing of the card is in the database, the printed files or the logs.
+#[test]
+fn an_id_card_scan_offers_the_elderly_priority_and_keeps_nothing() {
+    use chrono::Datelike;
+    let logs = Logs::default();
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let ui = start("");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let years_ago = |n: i32, day_after: bool| {
+        let d = today.with_year(today.year() - n).unwrap_or_else(|| {
+            today
+                .with_day(1)
+                .unwrap()
+                .with_month(3)
+                .unwrap()
+                .with_year(today.year() - n)
+                .unwrap()
+        });
+        let d = if day_after { d.succ_opt().unwrap() } else { d };
+        d.format("%d%m%Y").to_string()
+    };
+    let sixty_today = years_ago(60, false);
+    let fifty_nine = years_ago(60, true);
+    let card = |dob: &str, number: &str| {
+        format!(
+            "{number}|197654321|Trần Thị Bích Ngọc|{dob}|Nữ|Tổ 5, phường Hòa Khê, Đà Nẵng|15062021"
+        )
+    };
+
+    // 59: a message, the home screen stays.
+    scan(&ui, &card(&fifty_nine, "048166001122"));
+    assert_eq!(ui.page(), Page::Home);
+    let msg = ui.adapter().get_cccd_message();
+    assert!(msg.contains("từ 60 tuổi"), "{msg}");
+    assert!(msg.contains("không được lưu lại"), "{msg}");
+
+    // Not a card, and a malformed card: ignored with a short message.
+    for other in [
+        "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html".to_string(),
+        card("3102xxxx", "048166001133"),
+    ] {
+        scan(&ui, &other);
+        assert_eq!(ui.page(), Page::Home);
+        assert_eq!(
+            ui.adapter().get_cccd_message(),
+            "Mã vừa quét không phải mã QR của thẻ căn cước công dân."
+        );
+    }
+
+    // 60 today: one touch on a service gives an elderly ticket.
+    scan(&ui, &card(&sixty_today, "048166009988"));
+    assert_eq!(ui.page(), Page::Priority);
+    assert_eq!(ui.adapter().get_chosen_priority(), "elderly");
+    assert!(
+        ui.adapter()
+            .get_cccd_message()
+            .contains("không được lưu lại")
+    );
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Done);
+    let tickets = ui.tickets();
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(tickets[0].2.as_deref(), Some("elderly"));
+
+    // Nothing of any card anywhere: database (and its journal), printed files, logs.
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("code scanned"),
+        "the scans are logged, as results only"
+    );
+    let secrets = [
+        "048166001122",
+        "048166001133",
+        "048166009988",
+        "197654321",
+        "Bích Ngọc",
+        &sixty_today,
+        &fifty_nine,
+        "Hòa Khê, Đà Nẵng",
+    ];
+    let mut files = vec![];
+    for entry in walk(ui.dir.path()) {
+        files.push((entry.display().to_string(), std::fs::read(&entry).unwrap()));
+    }
+    files.push(("logs".into(), logs.into_bytes()));
+    assert!(files.len() >= 3, "database, printed ticket, logs");
+    for (name, bytes) in &files {
+        for s in secrets {
+            assert!(
+                !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                "{s:?} found in {name}"
+            );
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn with_cccd_scan_off_a_scan_does_nothing() {
+    let ui = start("[kiosk]\ncccd_scan = \"off\"\n");
+    scan(&ui, "048166009988||Trần Văn A|01011950|Nam|X|15062021");
+    assert_eq!(ui.page(), Page::Home);
+    assert_eq!(ui.adapter().get_cccd_message(), "");
+}
+
+/// #11.3: staff reprint from the kiosk's own menu (it holds the printer while it runs).
+#[test]
+fn staff_reprint_from_the_settings_menu() {
+    let ui = start("");
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.printed_files().len(), 1);
+    ui.adapter().set_page(Page::Settings);
+    ui.tap("In lại số");
+    assert_eq!(ui.page(), Page::Reprint);
+    for d in ["9", "9", "In lại"] {
+        ui.tap(d);
+    }
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Reprint, "a wrong number stays on the pad");
+    let msg = ui.adapter().get_settings_message();
+    assert!(!msg.is_empty() && msg != "Đã in lại số 99", "{msg}");
+    ui.tap("Xóa");
+    for d in ["1", "0", "0", "1", "In lại"] {
+        ui.tap(d);
+    }
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Settings);
+    assert_eq!(ui.adapter().get_settings_message(), "Đã in lại số 1001");
+    let db = rusqlite::Connection::open(ui.dir.path().join("motcua.db")).unwrap();
+    let reprints: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM event WHERE kind = 'reprinted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(reprints, 1);
+}
+
+/// `counter serve` in this process on `listener`, until the returned sender is dropped or sent.
+fn serve(
+    cfg: Config,
+    listener: std::net::TcpListener,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            listener.set_nonblocking(true).unwrap();
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            counter::http::run(l, cfg, move |_| ready_tx.send(()).unwrap(), async move {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+    });
+    ready.recv().expect("the server starts");
+    (stop, handle)
+}
+
+/// #11.2: the touchscreen of a kiosk on the LAN. The server goes away: the screen says so in
+/// Vietnamese and issues nothing (never a number of its own); it is back: the kiosk works again
+/// by itself.
+#[test]
+fn a_kiosk_on_the_lan_says_when_the_server_is_offline_and_recovers() {
+    init_platform();
+    let dir = tempfile::tempdir().unwrap();
+    let (server_dir, kiosk_dir) = (dir.path().join("server"), dir.path().join("kiosk"));
+    std::fs::create_dir_all(&server_dir).unwrap();
+    std::fs::create_dir_all(&kiosk_dir).unwrap();
+    let (token, hash) = counter::http::auth::device_token("kiosk-door").unwrap();
+    std::fs::write(
+        server_dir.join("motcua.toml"),
+        format!(
+            "{}\n[[devices]]\nname = \"kiosk-door\"\nrole = \"kiosk\"\ntoken_hash = \"{hash}\"\n",
+            *CONFIG
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        kiosk_dir.join("motcua.toml"),
+        format!("{}\n[printer]\nport = \"virtual:tickets\"\n", *CONFIG),
+    )
+    .unwrap();
+    let scfg = Config::load(Some(&server_dir.join("motcua.toml"))).unwrap();
+    let kcfg = Config::load(Some(&kiosk_dir.join("motcua.toml"))).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = serve(scfg.clone(), listener);
+
+    let remote = kiosk::Remote::new(kcfg.clone(), &format!("http://{addr}"), &token);
+    let window = KioskWindow::new().unwrap();
+    let dispatcher = Rc::new(ManualDispatcher::new(
+        Kiosk::new(remote, None),
+        window.as_weak(),
+    ));
+    let controller = kiosk::ui::setup(&window, kcfg, dispatcher.clone());
+    dispatcher.run_pending();
+    window.show().unwrap();
+    let a = window.global::<KioskAdapter>();
+    let tap = |label: &str| {
+        ElementHandle::find_by_accessible_label(&window, label)
+            .next()
+            .unwrap_or_else(|| panic!("no {label:?}"))
+            .invoke_accessible_default_action();
+        dispatcher.run_pending();
+    };
+    let count = |sql: &str| -> i64 {
+        rusqlite::Connection::open(server_dir.join("motcua.db"))
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    assert!(a.get_issuing_allowed());
+    assert_eq!(a.get_printer_message(), "");
+
+    tap("Tư pháp - Hộ tịch");
+    assert_eq!(a.get_page(), Page::Done);
+    assert_eq!(a.get_ticket_number(), "1001");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM ticket WHERE printed_at IS NOT NULL"),
+        1,
+        "the server recorded the print"
+    );
+    assert!(
+        !kiosk_dir.join("motcua.db").exists(),
+        "no database on the kiosk box"
+    );
+
+    // The server stops.
+    let (stop, handle) = server;
+    stop.send(()).unwrap();
+    handle.join().unwrap();
+    controller.go_home();
+    controller.refresh();
+    dispatcher.run_pending();
+    assert_eq!(a.get_printer_message(), kiosk::OFFLINE_VI);
+    assert!(!a.get_issuing_allowed(), "the service buttons are off");
+    // A tap that raced the banner: refused on screen, nothing issued.
+    controller.issue("TP", "");
+    dispatcher.run_pending();
+    assert_eq!(a.get_page(), Page::Trouble);
+    assert_eq!(a.get_trouble_text(), kiosk::OFFLINE_VI);
+    assert_eq!(count("SELECT COUNT(*) FROM ticket"), 1);
+
+    // Back on the same address: the next refresh clears the banner; tickets again.
+    let server = serve(scfg, std::net::TcpListener::bind(addr).unwrap());
+    controller.go_home();
+    controller.refresh();
+    dispatcher.run_pending();
+    assert_eq!(a.get_printer_message(), "");
+    assert!(a.get_issuing_allowed());
+    tap("Chứng thực");
+    assert_eq!(a.get_page(), Page::Done);
+    assert_eq!(a.get_ticket_number(), "2001");
+    assert_eq!(count("SELECT COUNT(*) FROM ticket"), 2);
+    let (stop, handle) = server;
+    stop.send(()).unwrap();
+    handle.join().unwrap();
+}

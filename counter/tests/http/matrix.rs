@@ -88,6 +88,49 @@ const MATRIX: &[Row] = &[
         "",
         [401, 403, 403, 404, 401, 401],
     ),
+    row(
+        "GET",
+        "/api/kiosk/unprinted",
+        "",
+        [401, 401, 401, 401, 403, 200],
+    ),
+    row(
+        "GET",
+        "/api/kiosk/tickets?number={number}",
+        "",
+        [401, 401, 401, 401, 403, 200],
+    ),
+    // A kiosk reports only on tickets it printed (this one was issued on the office host).
+    row(
+        "POST",
+        "/api/kiosk/tickets/{id}/printed",
+        "",
+        [401, 401, 401, 401, 403, 404],
+    ),
+    row(
+        "POST",
+        "/api/kiosk/tickets/{id}/void",
+        "",
+        [401, 401, 401, 401, 403, 404],
+    ),
+    row(
+        "POST",
+        "/api/kiosk/tickets/{id}/reprinted",
+        "",
+        [401, 401, 401, 401, 403, 200],
+    ),
+    row(
+        "POST",
+        "/api/kiosk/tickets/{id}/bogus",
+        "",
+        [401, 401, 401, 401, 403, 404],
+    ),
+    row(
+        "PUT",
+        "/api/kiosk/printer",
+        r#"{"status": "paper_near_end"}"#,
+        [401, 401, 401, 401, 403, 200],
+    ),
     row("GET", "/t/{token}", "", [200, 200, 200, 200, 200, 200]),
     row(
         "POST",
@@ -113,7 +156,8 @@ async fn every_route_against_every_caller() {
             let path = r
                 .path
                 .replace("{id}", &t.id.to_string())
-                .replace("{token}", &t.token);
+                .replace("{token}", &t.token)
+                .replace("{number}", &t.number);
             let body = if r.path == "/logout" {
                 c.csrf
                     .as_ref()

@@ -180,7 +180,7 @@ pub fn request(method: &str, path: &str, body: &str, c: &Credentials) -> Request
     }
     if path.ends_with("/rate") || path == "/logout" {
         r = r.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    } else if method == "POST" {
+    } else if method == "POST" || method == "PUT" {
         r = r.header(header::CONTENT_TYPE, "application/json");
     }
     r.body(Body::from(body.to_string())).unwrap()
