@@ -2,6 +2,7 @@
 //! processes that the benchmark and the SIGKILL test start.
 
 mod flood;
+mod links;
 
 use std::fs::File;
 use std::io::Write;
@@ -88,6 +89,9 @@ enum Cmd {
     /// sign-ins with random logins, replays from event 0) while officers keep acting: their
     /// latency and the server's memory.
     Flood(flood::Flood),
+    /// Press to last byte on each printer link (emupos as a serial, usb: and tcp:// printer)
+    /// and for a kiosk on the LAN through `counter serve` (loopback).
+    Links(links::Links),
 }
 
 /// The write benchmark's office: one service, 8 counters.
@@ -115,6 +119,7 @@ fn main() -> anyhow::Result<()> {
             think_ms,
         } => console_bench(officers, actions, clients, calls, think_ms),
         Cmd::Flood(f) => flood::flood_bench(f),
+        Cmd::Links(l) => links::links_bench(l),
     }
 }
 
