@@ -77,7 +77,11 @@ pub fn links_bench(o: Links) -> anyhow::Result<()> {
         println!("| link | tickets | p50 | p99 | max |\n|---|---|---|---|---|");
         for (name, port, what) in [
             ("serial", pty.clone(), "serial (emupos pty)"),
-            ("usb", format!("usb:{pty}"), "usb: (emupos pty as the device)"),
+            (
+                "usb",
+                format!("usb:{pty}"),
+                "usb: (emupos pty as the device)",
+            ),
             ("tcp", emu.tcp(), "tcp:// (emupos TCP, loopback)"),
         ] {
             let cfg = kiosk_config(&dir, name, &port)?;
@@ -88,7 +92,9 @@ pub fn links_bench(o: Links) -> anyhow::Result<()> {
 
         // The kiosk on the LAN: the server numbers and records, the kiosk prints on TCP.
         // `NAME.SECRET`, the secret 48 hex digits as `counter device-token` makes them.
-        let secret: String = (0..24).map(|_| format!("{:02x}", fastrand::u8(..))).collect();
+        let secret: String = (0..24)
+            .map(|_| format!("{:02x}", fastrand::u8(..)))
+            .collect();
         let token = format!("kiosk-bench.{secret}");
         let hash = motcua::secret::hash_token(&token).map_err(anyhow::Error::msg)?;
         let server_cfg = dir.join("server.toml");
@@ -104,11 +110,7 @@ pub fn links_bench(o: Links) -> anyhow::Result<()> {
         let remote = kiosk::Remote::new(cfg.clone(), &served.base, &token);
         let mut k = kiosk::Kiosk::new(remote, Some(printer(&cfg)?));
         let lat = press_to_last_byte(&mut k, o.count)?;
-        report(
-            "kiosk --server (loopback) + tcp:// printer",
-            o.count,
-            &lat,
-        );
+        report("kiosk --server (loopback) + tcp:// printer", o.count, &lat);
         let waiting = server_check(&dir.join("server.db"))?;
         if waiting != i64::from(o.count) {
             bail!("the server holds {waiting} tickets, not {}", o.count);
@@ -127,11 +129,14 @@ fn server_check(db: &Path) -> anyhow::Result<i64> {
     std::fs::write(&path, cfg_text)?;
     let cfg = Config::load(Some(&path))?;
     let store = Store::open_reader(&cfg)?;
-    let n = store
-        .unprinted(Some("kiosk-bench"), Utc::now())?
-        .len();
+    let n = store.unprinted(Some("kiosk-bench"), Utc::now())?.len();
     if n != 0 {
         bail!("{n} tickets left print pending on the server");
     }
-    Ok(store.state(Utc::now())?.waiting.iter().map(|(_, n)| i64::from(*n)).sum())
+    Ok(store
+        .state(Utc::now())?
+        .waiting
+        .iter()
+        .map(|(_, n)| i64::from(*n))
+        .sum())
 }

@@ -338,7 +338,7 @@ impl Backend for Remote {
             detail: detail.to_string(),
         })
         .expect("serialises");
-        self.call::<serde_json::Value>("PUT", "/api/kiosk/printer", Some(&body))
+        self.call::<api::PrinterReport>("PUT", "/api/kiosk/printer", Some(&body))
             .map(|_| ())
     }
     fn waiting(&mut self, _now: DateTime<Utc>) -> Result<Vec<(String, u32)>, IssueError> {

@@ -1,7 +1,7 @@
 //! `kiosk printers`: the devices an installer may write into `[printer] port`.
 //!
-//! Serial ports come from `serialport::available_ports` (sysfs, with the USB vendor and product
-//! of USB-serial adapters); USB printers from `/sys/class/usbmisc/lp*` (the usblp driver), which
+//! Serial ports come from the printer adapter (`serialport`'s list from sysfs, with the USB
+//! vendor and product of USB-serial adapters); USB printers from `/sys/class/usbmisc/lp*` (the usblp driver), which
 //! no crate lists; the stable name of the shipped udev rule when it exists; and a `tcp://` line
 //! for LAN printers, which cannot be found without scanning the office network.
 
@@ -75,34 +75,24 @@ pub fn usb_printers(sys: &Path) -> Vec<Candidate> {
     found
 }
 
-/// Serial ports the system knows, USB-serial adapters first.
+/// Serial ports the system knows (from the printer adapter), USB-serial adapters first.
 fn serial_ports() -> Vec<Candidate> {
-    let mut ports = serialport::available_ports().unwrap_or_default();
-    ports.sort_by_key(|p| {
-        (
-            !matches!(p.port_type, serialport::SerialPortType::UsbPort(_)),
-            p.port_name.clone(),
-        )
-    });
-    ports
+    crate::printer::serial_ports()
         .into_iter()
-        .map(|p| {
-            let what = match p.port_type {
-                serialport::SerialPortType::UsbPort(u) => format!(
+        .map(|p| Candidate {
+            what: match p.usb {
+                Some((vid, pid, maker, model)) => format!(
                     "cổng nối tiếp qua USB{}",
                     usb_words(
-                        Some(format!("{:04x}", u.vid)),
-                        Some(format!("{:04x}", u.pid)),
-                        u.manufacturer,
-                        u.product,
+                        Some(format!("{vid:04x}")),
+                        Some(format!("{pid:04x}")),
+                        maker,
+                        model
                     )
                 ),
-                _ => "cổng nối tiếp (COM)".to_string(),
-            };
-            Candidate {
-                port: p.port_name,
-                what,
-            }
+                None => "cổng nối tiếp (COM)".to_string(),
+            },
+            port: p.path,
         })
         .collect()
 }

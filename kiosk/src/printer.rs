@@ -599,6 +599,33 @@ impl VirtualPrinter {
     }
 }
 
+/// A serial port the system knows (`kiosk printers`).
+pub struct SerialPortInfo {
+    /// Its path, e.g. `/dev/ttyUSB0`.
+    pub path: String,
+    /// A USB-serial adapter's vendor id, product id, maker and model.
+    pub usb: Option<(u16, u16, Option<String>, Option<String>)>,
+}
+
+/// The serial ports of this machine, USB-serial adapters first.
+pub fn serial_ports() -> Vec<SerialPortInfo> {
+    let mut ports: Vec<SerialPortInfo> = serialport::available_ports()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| SerialPortInfo {
+            path: p.port_name,
+            usb: match p.port_type {
+                serialport::SerialPortType::UsbPort(u) => {
+                    Some((u.vid, u.pid, u.manufacturer, u.product))
+                }
+                _ => None,
+            },
+        })
+        .collect();
+    ports.sort_by(|a, b| (a.usb.is_none(), &a.path).cmp(&(b.usb.is_none(), &b.path)));
+    ports
+}
+
 /// The configured printer.
 pub enum Printer {
     /// An ESC/POS printer on a serial port, a USB printer device or a TCP socket.

@@ -149,12 +149,13 @@ pub(super) async fn act(
     }))
 }
 
-/// `PUT /api/kiosk/printer`: the kiosk's printer status, shown to staff on the monitor.
+/// `PUT /api/kiosk/printer`: the kiosk's printer status, shown to staff on the monitor; the
+/// answer is what was stored.
 pub(super) async fn printer(
     State(st): State<AppState>,
     KioskDevice(d): KioskDevice,
     Body(r): Body<PrinterReport>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<PrinterReport>, ApiError> {
     let status = r.status.trim().to_string();
     if status.is_empty()
         || status.len() > 32
@@ -170,7 +171,11 @@ pub(super) async fn printer(
         .collect();
     let now = st.now();
     let device = printer_device(&d.name);
+    let stored = PrinterReport {
+        status: status.clone(),
+        detail: detail.clone(),
+    };
     st.write(move |s| s.set_device_status(&device, &status, &detail, now))
         .await?;
-    Ok(Json(serde_json::json!({})))
+    Ok(Json(stored))
 }
