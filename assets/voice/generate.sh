@@ -12,6 +12,9 @@ say() { # name, text
 }
 say moi_cong_dan "Mời công dân có số thứ tự"
 say den_quay_so "đến quầy số"
+# The kiosk's "Số của ông bà là 1005, <service>, vui lòng chờ gọi" ([kiosk] speak).
+say so_cua_ong_ba_la "Số của ông bà là"
+say vui_long_cho_goi "vui lòng chờ gọi"
 digits=(không một hai ba bốn năm sáu bảy tám chín)
 for i in "${!digits[@]}"; do say "so_$i" "${digits[$i]}"; done
 # Letters of number prefixes, read with their Vietnamese names.

@@ -13,7 +13,7 @@ const AFTER_CHIME_MS: u32 = 250;
 const BETWEEN_WORDS_MS: u32 = 60;
 
 /// One piece of an announcement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Clip {
     /// The two-tone chime.
     Chime,
@@ -25,30 +25,55 @@ pub enum Clip {
     Digit(u8),
     /// A letter of a number's prefix.
     Letter(char),
+    /// "Số của ông bà là" (the kiosk, when a ticket is issued).
+    YourNumber,
+    /// "vui lòng chờ gọi".
+    PleaseWait,
+    /// A service's name, `linh_vuc_CODE.wav` in the voice folder (offices record their own).
+    Service(String),
 }
 
 impl Clip {
     /// The clip's file name (without `.wav`).
-    pub fn file_stem(self) -> String {
+    pub fn file_stem(&self) -> String {
         match self {
             Clip::Chime => "chime".into(),
             Clip::Invite => "moi_cong_dan".into(),
             Clip::ToCounter => "den_quay_so".into(),
             Clip::Digit(d) => format!("so_{d}"),
             Clip::Letter(c) => format!("chu_{c}"),
+            Clip::YourNumber => "so_cua_ong_ba_la".into(),
+            Clip::PleaseWait => "vui_long_cho_goi".into(),
+            Clip::Service(code) => format!("linh_vuc_{code}"),
         }
     }
+}
+
+/// The clips of a number read one character at a time.
+fn number_clips(number: &str) -> impl Iterator<Item = Clip> + '_ {
+    number.chars().filter_map(|c| match c {
+        '0'..='9' => Some(Clip::Digit(c as u8 - b'0')),
+        'A'..='Z' => Some(Clip::Letter(c)),
+        'a'..='z' => Some(Clip::Letter(c.to_ascii_uppercase())),
+        _ => None,
+    })
+}
+
+/// What the kiosk says when ticket `number` is issued: "Số của ông bà là 1 0 0 5, Tư pháp - Hộ
+/// tịch, vui lòng chờ gọi". `service`: the service's code when its name has a clip
+/// ([`Bank::has`]); without one the name is left out.
+pub fn ticket_script(number: &str, service: Option<&str>) -> Vec<Clip> {
+    let mut v = vec![Clip::YourNumber];
+    v.extend(number_clips(number));
+    v.extend(service.map(|s| Clip::Service(s.to_string())));
+    v.push(Clip::PleaseWait);
+    v
 }
 
 /// The clips for a call of `number` to `counter`: digits and letters read one by one.
 pub fn script(number: &str, counter: u32) -> Vec<Clip> {
     let mut v = vec![Clip::Chime, Clip::Invite];
-    v.extend(number.chars().filter_map(|c| match c {
-        '0'..='9' => Some(Clip::Digit(c as u8 - b'0')),
-        'A'..='Z' => Some(Clip::Letter(c)),
-        'a'..='z' => Some(Clip::Letter(c.to_ascii_uppercase())),
-        _ => None,
-    }));
+    v.extend(number_clips(number));
     v.push(Clip::ToCounter);
     v.extend(counter.to_string().bytes().map(|b| Clip::Digit(b - b'0')));
     v
@@ -101,6 +126,8 @@ static SHIPPED: &[(&str, &[u8])] = shipped!(
     "chu_X",
     "chu_Y",
     "chu_Z",
+    "so_cua_ong_ba_la",
+    "vui_long_cho_goi",
 );
 
 /// Decoded clips by file stem, 16-bit mono at [`RATE`].
@@ -142,11 +169,33 @@ impl Bank {
             };
             clips.insert((*name).to_string(), samples);
         }
+        // Service names are the office's own: `linh_vuc_CODE.wav` in the folder.
+        if let Some(entries) = dir.and_then(|d| std::fs::read_dir(d).ok()) {
+            for e in entries.flatten() {
+                let file = e.file_name().to_string_lossy().to_string();
+                let Some(stem) = file
+                    .strip_suffix(".wav")
+                    .filter(|s| s.starts_with("linh_vuc_"))
+                else {
+                    continue;
+                };
+                let b = std::fs::read(e.path()).map_err(|err| format!("{file}: {err}"))?;
+                clips.insert(
+                    stem.to_string(),
+                    decode(&e.path().display().to_string(), &b)?,
+                );
+            }
+        }
         Ok(Bank { clips })
     }
 
+    /// Whether the bank has this clip.
+    pub fn has(&self, c: &Clip) -> bool {
+        self.clips.contains_key(&c.file_stem())
+    }
+
     /// Samples of one clip.
-    pub fn clip(&self, c: Clip) -> &[i16] {
+    pub fn clip(&self, c: &Clip) -> &[i16] {
         self.clips.get(&c.file_stem()).map_or(&[], Vec::as_slice)
     }
 
@@ -154,7 +203,7 @@ impl Bank {
     pub fn render(&self, script: &[Clip]) -> Vec<i16> {
         let mut out = Vec::new();
         for (i, c) in script.iter().enumerate() {
-            out.extend_from_slice(self.clip(*c));
+            out.extend_from_slice(self.clip(c));
             if i + 1 < script.len() {
                 let ms = if *c == Clip::Chime {
                     AFTER_CHIME_MS
@@ -169,7 +218,7 @@ impl Bank {
 
     /// Length in samples of [`Bank::render`] for `script`, computed from the clip lengths.
     pub fn rendered_len(&self, script: &[Clip]) -> usize {
-        let clips: usize = script.iter().map(|c| self.clip(*c).len()).sum();
+        let clips: usize = script.iter().map(|c| self.clip(c).len()).sum();
         let gaps: usize = script
             .iter()
             .take(script.len().saturating_sub(1))
@@ -275,7 +324,12 @@ impl Announcer {
 
     /// Queues the call of `number` to `counter` (a burst is spoken in order, none dropped).
     pub fn announce(&self, number: &str, counter: u32) {
-        if self.tx.send(script(number, counter)).is_err() {
+        self.say(script(number, counter));
+    }
+
+    /// Queues any announcement.
+    pub fn say(&self, script: Vec<Clip>) {
+        if self.tx.send(script).is_err() {
             tracing::error!("announcer thread has stopped");
         }
     }

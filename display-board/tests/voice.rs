@@ -56,11 +56,17 @@ fn clip_sequence_for_a_number_and_counter() {
 #[test]
 fn every_shipped_clip_loads_and_has_sound() {
     let bank = Bank::load(None).unwrap();
-    let mut all = vec![Clip::Chime, Clip::Invite, Clip::ToCounter];
+    let mut all = vec![
+        Clip::Chime,
+        Clip::Invite,
+        Clip::ToCounter,
+        Clip::YourNumber,
+        Clip::PleaseWait,
+    ];
     all.extend((0..10).map(Clip::Digit));
     all.extend(('A'..='Z').map(Clip::Letter));
     for c in all {
-        let s = bank.clip(c);
+        let s = bank.clip(&c);
         assert!(s.len() > 2_000, "{c:?} is too short: {} samples", s.len());
         assert!(
             s.iter().any(|v| v.unsigned_abs() > 1_000),
@@ -103,8 +109,8 @@ fn recorded_clips_in_voice_dir_replace_the_shipped_ones() {
         .collect();
     display_board::voice::write_wav(&dir.path().join("chime.wav"), &tone).unwrap();
     let bank = Bank::load(Some(dir.path())).unwrap();
-    assert_eq!(bank.clip(Clip::Chime), tone.as_slice());
-    assert_eq!(bank.clip(Clip::Invite), shipped.clip(Clip::Invite));
+    assert_eq!(bank.clip(&Clip::Chime), tone.as_slice());
+    assert_eq!(bank.clip(&Clip::Invite), shipped.clip(&Clip::Invite));
     // A clip in the wrong format is refused with its name.
     std::fs::write(dir.path().join("so_1.wav"), b"not a wav").unwrap();
     let err = Bank::load(Some(dir.path())).unwrap_err();
@@ -147,4 +153,33 @@ fn announce_writes_a_wav_of_the_expected_length() {
             .count(),
         1
     );
+}
+
+/// #11.5: what the kiosk says for a ticket; a service's name when the office has its clip.
+#[test]
+fn the_kiosk_script_names_the_service_when_its_clip_exists() {
+    let shipped = Bank::load(None).unwrap();
+    assert_eq!(
+        display_board::voice::ticket_script(
+            "A05",
+            Some("TP").filter(|c| shipped.has(&Clip::Service(c.to_string())))
+        ),
+        vec![
+            Clip::YourNumber,
+            Clip::Letter('A'),
+            Clip::Digit(0),
+            Clip::Digit(5),
+            Clip::PleaseWait
+        ],
+        "no clip for the service: said without it"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tone: Vec<i16> = (0..4000).map(|i| ((i % 50) * 600 - 15000) as i16).collect();
+    display_board::voice::write_wav(&dir.path().join("linh_vuc_TP.wav"), &tone).unwrap();
+    let bank = Bank::load(Some(dir.path())).unwrap();
+    assert!(bank.has(&Clip::Service("TP".into())));
+    let script = display_board::voice::ticket_script("1005", Some("TP"));
+    assert_eq!(script[5], Clip::Service("TP".into()));
+    assert_eq!(script.last(), Some(&Clip::PleaseWait));
+    assert_eq!(bank.clip(&script[5]), tone.as_slice());
 }

@@ -94,6 +94,15 @@ pub struct Kiosk {
     /// The printer status last written to the store: written again only when it changes, so a
     /// healthy printer costs no extra commit per ticket.
     recorded: Option<(String, String)>,
+    /// The speaker line (`[kiosk] speak`).
+    voice: Option<Voice>,
+}
+
+/// What the kiosk says a ticket with.
+struct Voice {
+    announcer: display_board::voice::Announcer,
+    /// Services whose name has a clip.
+    named: std::collections::HashSet<String>,
 }
 
 impl Kiosk {
@@ -103,6 +112,48 @@ impl Kiosk {
             store: Box::new(store),
             printer,
             recorded: None,
+            voice: None,
+        }
+    }
+
+    /// Speaks each ticket issued through [`Kiosk::speak`] with `bank` on `sink` (`[kiosk] speak`).
+    pub fn set_voice(
+        &mut self,
+        bank: display_board::voice::Bank,
+        sink: Box<dyn display_board::voice::Sink>,
+    ) {
+        let named = self
+            .config()
+            .services
+            .iter()
+            .filter(|s| bank.has(&display_board::voice::Clip::Service(s.code.clone())))
+            .map(|s| s.code.clone())
+            .collect();
+        for s in &self.config().services {
+            if !bank.has(&display_board::voice::Clip::Service(s.code.clone())) {
+                tracing::info!(service = %s.code, "no linh_vuc_{}.wav in [kiosk] voice_dir: the service's name is not said", s.code);
+            }
+        }
+        self.voice = Some(Voice {
+            announcer: display_board::voice::Announcer::start(bank, sink),
+            named,
+        });
+    }
+
+    /// Says "Số của ông bà là …, <service>, vui lòng chờ gọi" for a ticket just issued, without
+    /// waiting for it (nothing when there is no voice).
+    pub fn speak(&self, t: &Ticket) {
+        if let Some(v) = &self.voice {
+            let named = v.named.contains(&t.service).then_some(t.service.as_str());
+            v.announcer
+                .say(display_board::voice::ticket_script(&t.number, named));
+        }
+    }
+
+    /// Waits until everything said has been played (the kiosk stopping).
+    pub fn finish_speaking(&mut self) {
+        if let Some(v) = self.voice.take() {
+            v.announcer.finish();
         }
     }
 

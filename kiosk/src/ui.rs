@@ -481,6 +481,9 @@ impl Controller {
                 _ if server.is_some() => None,
                 _ => k.printer_status(now).err().map(|e| e.vi().to_string()),
             };
+            if let Ok(issued) = &result {
+                k.speak(&issued.ticket);
+            }
             let view = result.map(|issued| DoneView::new(&issued, not_ready, &cfg, k));
             Box::new(move |w: &KioskWindow| {
                 if let Some(c) = CONTROLLER.with(|c| c.borrow().upgrade()) {
@@ -813,6 +816,14 @@ pub fn qr_pixels(url: &str) -> Option<SharedPixelBuffer<slint::Rgb8Pixel>> {
 /// event), so none is silently forgotten; those whose print failed after the citizen saw the
 /// number keep their place.
 pub fn run(cfg: Config, mut kiosk: Kiosk, windowed: bool) -> Result<(), slint::PlatformError> {
+    if cfg.kiosk.speak {
+        match display_board::voice::Bank::load(cfg.kiosk.voice_dir.as_deref()) {
+            Ok(bank) => kiosk.set_voice(bank, display_board::voice::default_sink()),
+            Err(e) => {
+                tracing::error!(error = %e, "the voice clips cannot be read: the kiosk runs without voice")
+            }
+        }
+    }
     match kiosk.recover(false, Utc::now()) {
         Ok(done) if !done.is_empty() => {
             tracing::warn!(count = done.len(), "unprinted tickets handled at start-up");

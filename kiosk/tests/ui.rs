@@ -776,3 +776,64 @@ fn a_kiosk_on_the_lan_says_when_the_server_is_offline_and_recovers() {
     stop.send(()).unwrap();
     handle.join().unwrap();
 }
+
+/// One announcement: its clips and its samples.
+type Said = (Vec<display_board::voice::Clip>, Vec<i16>);
+
+/// Announcements the kiosk made.
+#[derive(Clone, Default)]
+struct Heard(Arc<std::sync::Mutex<Vec<Said>>>);
+
+impl display_board::voice::Sink for Heard {
+    fn play(&mut self, script: &[display_board::voice::Clip], samples: &[i16]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((script.to_vec(), samples.to_vec()));
+    }
+}
+
+/// #11.5: with `speak = true` the kiosk says the number, the service (when the office recorded
+/// its name) and "vui lòng chờ gọi", with the board's clips.
+#[test]
+fn the_kiosk_speaks_the_ticket_it_issues() {
+    use display_board::voice::{Bank, Clip};
+    let ui = start("[kiosk]\nspeak = true\nvoice_dir = \"voice\"\n");
+    let voice = ui.dir.path().join("voice");
+    std::fs::create_dir_all(&voice).unwrap();
+    let name: Vec<i16> = (0..6000).map(|i| ((i % 40) * 700 - 14000) as i16).collect();
+    display_board::voice::write_wav(&voice.join("linh_vuc_TP.wav"), &name).unwrap();
+    let heard = Heard::default();
+    let bank = Bank::load(Some(&voice)).unwrap();
+    ui.dispatcher
+        .kiosk()
+        .set_voice(bank.clone(), Box::new(heard.clone()));
+
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    ui.controller.go_home();
+    ui.tap("Chứng thực");
+    ui.dispatcher.run_pending();
+    ui.dispatcher.kiosk().finish_speaking();
+
+    let heard = heard.0.lock().unwrap();
+    let d = Clip::Digit;
+    let expected = [
+        vec![
+            Clip::YourNumber,
+            d(1),
+            d(0),
+            d(0),
+            d(1),
+            Clip::Service("TP".into()),
+            Clip::PleaseWait,
+        ],
+        // No recording of "Chứng thực": said without the service's name.
+        vec![Clip::YourNumber, d(2), d(0), d(0), d(1), Clip::PleaseWait],
+    ];
+    assert_eq!(
+        heard.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(heard[0].1, bank.render(&expected[0]), "the board's clips");
+}

@@ -37,6 +37,11 @@ pub struct KioskSettings {
     /// The priority class offered when the ID card (CCCD) of someone aged 60 or over is
     /// scanned (`cccd_scan`); `None`: scans are ignored.
     pub cccd_priority: Option<String>,
+    /// Say the number, the service and "vui lòng chờ gọi" when a ticket is issued (`speak`).
+    pub speak: bool,
+    /// Recorded clips replacing the shipped voice, and `linh_vuc_CODE.wav` service names
+    /// (`voice_dir`, relative to the config file).
+    pub voice_dir: Option<PathBuf>,
 }
 
 /// The priority class code the ID-card scan offers by default, when the office has it.
@@ -60,6 +65,8 @@ impl Default for KioskSettings {
             average_service: Duration::from_secs(u64::from(DEFAULT_AVERAGE_SERVICE_MINUTES) * 60),
             greeting: DEFAULT_GREETING.to_string(),
             cccd_priority: None,
+            speak: false,
+            voice_dir: None,
         }
     }
 }
@@ -73,6 +80,8 @@ pub(super) struct RawKiosk {
     average_service_minutes: Option<Spanned<i64>>,
     greeting: Option<Spanned<String>>,
     cccd_scan: Option<Spanned<String>>,
+    speak: Option<bool>,
+    voice_dir: Option<Spanned<String>>,
 }
 
 impl Validator<'_> {
@@ -81,6 +90,7 @@ impl Validator<'_> {
         &self,
         raw: Option<RawKiosk>,
         priorities: &[Priority],
+        base: &Path,
     ) -> Result<KioskSettings> {
         let default_cccd = priorities
             .iter()
@@ -153,6 +163,8 @@ impl Validator<'_> {
                     average_service: Duration::from_secs(minutes * 60),
                     greeting,
                     cccd_priority,
+                    speak: k.speak.unwrap_or(false),
+                    voice_dir: k.voice_dir.map(|d| base.join(d.into_inner())),
                 }
             }
         };

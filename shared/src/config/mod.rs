@@ -290,7 +290,7 @@ impl Validator<'_> {
         let status = self.status(raw.status)?;
         let printer = self.printer(raw.printer, &base)?;
         let queue = self.queue(raw.queue)?;
-        let kiosk = self.kiosk(raw.kiosk, &priorities)?;
+        let kiosk = self.kiosk(raw.kiosk, &priorities, &base)?;
         let board = self.board(raw.board, &base)?;
         let devices = self.devices(raw.devices)?;
 
@@ -685,8 +685,17 @@ name = "Người cao tuổi"
             has_elderly,
             "default follows the priority classes"
         );
-        let c = parse(&format!("{GOOD}\n[kiosk]\ncccd_scan = \"off\"\n")).unwrap();
+        assert!(!base.kiosk.speak);
+        let c = parse(&format!(
+            "{GOOD}\n[kiosk]\ncccd_scan = \"off\"\nspeak = true\nvoice_dir = \"voice\"\n"
+        ))
+        .unwrap();
         assert_eq!(c.kiosk.cccd_priority, None);
+        assert!(c.kiosk.speak);
+        assert_eq!(
+            c.kiosk.voice_dir.as_deref(),
+            Some(Path::new("/etc/motcua/voice"))
+        );
         check_err(
             &format!("{GOOD}\n[kiosk]\ncccd_scan = \"veteran\"\n"),
             29,

@@ -139,16 +139,16 @@ fn a_lan_link_that_dies_mid_ticket_keeps_the_ticket_and_recover_reprints() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Không có phiếu nào bị sót"));
 }
 
-/// A pty standing in for a USB printer device: the kiosk opens its slave path as it opens
-/// `/dev/usb/lp0`; the test holds the master side.
-struct FakeUsb {
+/// A pty standing in for a printer's device: the kiosk opens its slave path as it opens
+/// `/dev/usb/lp0` (`usb:`) or a serial port; the test holds the master side.
+struct PtyDevice {
     master: Option<OwnedFd>,
     _slave: OwnedFd,
     path: std::path::PathBuf,
 }
 
-impl FakeUsb {
-    fn open() -> FakeUsb {
+impl PtyDevice {
+    fn open() -> PtyDevice {
         let (mut m, mut s) = (0, 0);
         // SAFETY: out-pointers to two ints; no name, termios or window size.
         let rc = unsafe {
@@ -164,7 +164,7 @@ impl FakeUsb {
         // SAFETY: both descriptors were just opened and are owned here only.
         let (master, slave) = unsafe { (OwnedFd::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
         let path = std::fs::read_link(format!("/proc/self/fd/{s}")).unwrap();
-        FakeUsb {
+        PtyDevice {
             master: Some(master),
             _slave: slave,
             path,
@@ -215,7 +215,7 @@ fn has(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn a_usb_printer_that_never_answers_status_refuses_then_prints_with_status_none() {
-    let mut usb = FakeUsb::open();
+    let mut usb = PtyDevice::open();
     let got = usb.printer(false, false);
     let link = usb.path.display().to_string();
 
@@ -257,7 +257,7 @@ fn a_usb_printer_that_never_answers_status_refuses_then_prints_with_status_none(
 fn a_usb_printer_unplugged_before_confirming_keeps_the_ticket_and_recover_reprints() {
     let dir = tempfile::tempdir().unwrap();
     let stable = dir.path().join("motcua-printer");
-    let mut usb = FakeUsb::open();
+    let mut usb = PtyDevice::open();
     std::os::unix::fs::symlink(&usb.path, &stable).unwrap();
     usb.printer(true, true);
     let office = office_with_port(&format!("usb:{}", stable.display()), "");
@@ -268,7 +268,7 @@ fn a_usb_printer_unplugged_before_confirming_keeps_the_ticket_and_recover_reprin
     assert_eq!(print_state(&office, &number), (2, false));
 
     // Plugged in again (the udev name now points at the new device).
-    let mut again = FakeUsb::open();
+    let mut again = PtyDevice::open();
     let got = again.printer(true, false);
     std::fs::remove_file(&stable).unwrap();
     std::os::unix::fs::symlink(&again.path, &stable).unwrap();
@@ -300,4 +300,37 @@ fn kiosk_printers_lists_candidates_and_the_lan_hint() {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("port = \"usb:/dev/null\""), "{err}");
+}
+
+/// The same on a serial link: the printer answers status, takes the ticket and goes away before
+/// confirming it.
+#[test]
+fn a_serial_printer_gone_before_confirming_keeps_the_ticket_and_recover_reprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let stable = dir.path().join("ttyPRINTER");
+    let mut first = PtyDevice::open();
+    std::os::unix::fs::symlink(&first.path, &stable).unwrap();
+    first.printer(true, true);
+    let office = office_with_port(&stable.display().to_string(), "");
+    let out = office.run("kiosk", &["issue", "--service", "TP", "--json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    let number = json(&out)["ticket"]["number"].as_str().unwrap().to_string();
+    assert_eq!(print_state(&office, &number), (2, false));
+
+    let mut again = PtyDevice::open();
+    let got = again.printer(true, false);
+    std::fs::remove_file(&stable).unwrap();
+    std::os::unix::fs::symlink(&again.path, &stable).unwrap();
+    let out = office.run("kiosk", &["recover", "--reprint"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_for("the reprinted slip", Duration::from_secs(20), || {
+        let g = got.lock().unwrap();
+        (has(&g, b"\x1dV") && has(&g, number.as_bytes())).then_some(())
+    });
+    assert_eq!(print_state(&office, &number), (0, true));
 }
