@@ -116,12 +116,38 @@ impl Backend for Store {
 /// How long one request to the office server may take before the kiosk says it is offline.
 pub const SERVER_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A report the server has not acknowledged yet (it was unreachable): sent again before the
-/// next request, so a slip that came out is never voided by the kiosk's own recovery.
+/// A report the server has not acknowledged yet (it was unreachable): kept in the outbox file
+/// and sent again before the next request, so a slip that came out is never voided by the
+/// kiosk's own recovery, even after the kiosk restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
     Printed(i64),
     PrintFailed(i64),
+}
+
+impl Pending {
+    fn line(self) -> String {
+        match self {
+            Pending::Printed(id) => format!("printed {id}"),
+            Pending::PrintFailed(id) => format!("print-failed {id}"),
+        }
+    }
+
+    fn parse(line: &str) -> Option<Pending> {
+        let (what, id) = line.trim().split_once(' ')?;
+        let id = id.parse().ok()?;
+        match what {
+            "printed" => Some(Pending::Printed(id)),
+            "print-failed" => Some(Pending::PrintFailed(id)),
+            _ => None,
+        }
+    }
+}
+
+/// The outbox of a kiosk on the LAN: beside the `[office] database` path of its config (a
+/// folder the kiosk may write; the database itself is never opened).
+pub fn outbox_path(cfg: &Config) -> std::path::PathBuf {
+    cfg.office.database.with_extension("kiosk-outbox")
 }
 
 /// The office server as the queue (`kiosk --server URL`), with a `kiosk` device token.
@@ -131,6 +157,7 @@ pub struct Remote {
     token: String,
     agent: ureq::Agent,
     pending: Vec<Pending>,
+    outbox: std::path::PathBuf,
 }
 
 impl Remote {
@@ -141,13 +168,40 @@ impl Remote {
             .timeout_global(Some(SERVER_TIMEOUT))
             .build()
             .into();
+        let outbox = outbox_path(&cfg);
+        let pending = std::fs::read_to_string(&outbox)
+            .map(|t| t.lines().filter_map(Pending::parse).collect())
+            .unwrap_or_default();
         Remote {
             cfg,
             base: base.trim_end_matches('/').to_string(),
             token: token.trim().to_string(),
             agent,
-            pending: Vec::new(),
+            pending,
+            outbox,
         }
+    }
+
+    /// Writes the outbox (atomically), or removes it when empty.
+    fn save(&self) {
+        let r = if self.pending.is_empty() {
+            match std::fs::remove_file(&self.outbox) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                r => r,
+            }
+        } else {
+            let text: String = self.pending.iter().map(|p| p.line() + "\n").collect();
+            let tmp = self.outbox.with_extension("kiosk-outbox.tmp");
+            std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &self.outbox))
+        };
+        if let Err(e) = r {
+            tracing::error!(path = %self.outbox.display(), error = %e, "cannot write the kiosk's outbox");
+        }
+    }
+
+    /// Reports owed to the server (the outbox).
+    pub fn owed(&self) -> usize {
+        self.pending.len()
     }
 
     /// The server's address.
@@ -224,6 +278,15 @@ impl Remote {
 
     /// Sends the reports still owed; stops at the first that cannot reach the server.
     fn flush(&mut self) -> Result<(), IssueError> {
+        let before = self.pending.len();
+        let r = self.send_owed();
+        if self.pending.len() != before {
+            self.save();
+        }
+        r
+    }
+
+    fn send_owed(&mut self) -> Result<(), IssueError> {
         while let Some(p) = self.pending.first().copied() {
             let (id, action) = match p {
                 Pending::Printed(id) => (id, "printed"),
@@ -246,7 +309,12 @@ impl Remote {
 
     fn report(&mut self, p: Pending) -> Result<(), IssueError> {
         self.pending.push(p);
-        match self.flush() {
+        let r = self.send_owed();
+        if !self.pending.is_empty() {
+            // What did not go out must survive a restart of the kiosk.
+            self.save();
+        }
+        match r {
             Err(IssueError::Offline(e)) => {
                 tracing::warn!(error = %e, "the server will be told when it is back");
                 Ok(())
@@ -354,5 +422,46 @@ impl Backend for Remote {
     fn mean_service_secs(&mut self, _day: NaiveDate) -> Vec<(String, f64)> {
         // Not on the device API: the estimate uses `[kiosk] average_service_minutes`.
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `printed` the server could not take is kept on disk: a kiosk restarted meanwhile sends
+    /// it before anything else, so its recovery never voids a slip a citizen holds.
+    #[test]
+    fn reports_the_server_missed_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("motcua.toml");
+        std::fs::write(
+            &path,
+            motcua_testkit::OfficeToml::empty("UBND phường Hòa Khê")
+                .service("TP", "Tư pháp - Hộ tịch", "")
+                .counter(1, &["TP"])
+                .build(),
+        )
+        .unwrap();
+        let cfg = Config::load(Some(&path)).unwrap();
+        // Nothing listens there.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let mut r = Remote::new(cfg.clone(), &format!("http://{closed}"), "k.00");
+        r.mark_printed(7, Utc::now()).unwrap();
+        r.mark_print_failed(8).unwrap();
+        assert_eq!(r.owed(), 2);
+        let text = std::fs::read_to_string(outbox_path(&cfg)).unwrap();
+        assert_eq!(text, "printed 7\nprint-failed 8\n");
+        drop(r);
+        let mut again = Remote::new(cfg.clone(), &format!("http://{closed}"), "k.00");
+        assert_eq!(again.owed(), 2, "read back after a restart");
+        assert!(matches!(
+            again.unprinted(Utc::now()),
+            Err(IssueError::Offline(_))
+        ));
+        assert_eq!(again.owed(), 2, "still owed while the server is away");
     }
 }

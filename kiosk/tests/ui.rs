@@ -712,7 +712,7 @@ fn a_kiosk_on_the_lan_says_when_the_server_is_offline_and_recovers() {
         Kiosk::new(remote, None),
         window.as_weak(),
     ));
-    let controller = kiosk::ui::setup(&window, kcfg, dispatcher.clone());
+    let controller = kiosk::ui::setup(&window, kcfg.clone(), dispatcher.clone());
     dispatcher.run_pending();
     window.show().unwrap();
     let a = window.global::<KioskAdapter>();
@@ -772,6 +772,26 @@ fn a_kiosk_on_the_lan_says_when_the_server_is_offline_and_recovers() {
     assert_eq!(a.get_page(), Page::Done);
     assert_eq!(a.get_ticket_number(), "2001");
     assert_eq!(count("SELECT COUNT(*) FROM ticket"), 2);
+
+    // A `printed` the server never got (it went away right after the slip came out) waits in
+    // the kiosk's outbox; the kiosk restarted sends it before its recovery asks what is left.
+    use kiosk::Backend;
+    let mut r = kiosk::Remote::new(kcfg.clone(), &format!("http://{addr}"), &token);
+    let t = r.issue("DD", None, true, chrono::Utc::now()).unwrap();
+    std::fs::write(
+        kiosk::backend::outbox_path(&kcfg),
+        format!("printed {}\n", t.id),
+    )
+    .unwrap();
+    let mut restarted = kiosk::Remote::new(kcfg.clone(), &format!("http://{addr}"), &token);
+    assert_eq!(restarted.owed(), 1);
+    assert!(restarted.unprinted(chrono::Utc::now()).unwrap().is_empty());
+    assert_eq!(restarted.owed(), 0);
+    assert!(!kiosk::backend::outbox_path(&kcfg).exists());
+    assert_eq!(
+        count("SELECT COUNT(*) FROM ticket WHERE printed_at IS NOT NULL"),
+        3
+    );
     let (stop, handle) = server;
     stop.send(()).unwrap();
     handle.join().unwrap();
