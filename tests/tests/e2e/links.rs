@@ -334,3 +334,54 @@ fn a_serial_printer_gone_before_confirming_keeps_the_ticket_and_recover_reprints
     });
     assert_eq!(print_state(&office, &number), (0, true));
 }
+
+/// #11.3: while the touchscreen holds the printer (ports are opened exclusively, as usblp
+/// devices are), `kiosk reprint` from a shell says so and where to reprint instead. The kiosk
+/// runs as an unprivileged user here, as in an office (root may open an exclusive terminal).
+#[test]
+fn a_printer_held_by_the_running_kiosk_is_named_as_such() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    const NOBODY: u32 = 65534;
+    let mut dev = PtyDevice::open();
+    dev.printer(true, false);
+    std::fs::set_permissions(&dev.path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&dev.path)
+        .unwrap();
+    // SAFETY: an open descriptor; TIOCEXCL takes no argument.
+    assert_eq!(unsafe { libc::ioctl(held.as_raw_fd(), libc::TIOCEXCL) }, 0);
+    for port in [
+        dev.path.display().to_string(),
+        format!("usb:{}", dev.path.display()),
+    ] {
+        let office = office_with_port(&port, "");
+        let dir = office.config().parent().unwrap().to_path_buf();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let as_nobody = |args: &[&str]| {
+            let mut c = office.command("kiosk");
+            c.args(args);
+            // SAFETY: geteuid has no preconditions.
+            if unsafe { libc::geteuid() } == 0 {
+                c.uid(NOBODY).gid(NOBODY);
+            }
+            c.output().unwrap()
+        };
+        let out = as_nobody(&["issue", "--service", "TP", "--no-print"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = as_nobody(&["reprint", "--number", "1001"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{port}: {err}");
+        assert!(
+            err.contains("another program holds the printer") && err.contains("In lại số"),
+            "{port}: {err}"
+        );
+    }
+}
