@@ -35,7 +35,7 @@ fn kiosk_config(dir: &Path, name: &str, port: &str) -> anyhow::Result<Config> {
 }
 
 /// Issues `count` tickets on `k`, each printed; milliseconds per ticket, sorted.
-fn press_to_last_byte(k: &mut kiosk::Kiosk, count: u32) -> anyhow::Result<Vec<f64>> {
+pub fn press_to_last_byte(k: &mut kiosk::Kiosk, count: u32) -> anyhow::Result<Vec<f64>> {
     let mut lat = Vec::new();
     for _ in 0..count {
         let t0 = Instant::now();

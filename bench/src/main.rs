@@ -329,20 +329,7 @@ fn print_bench(port: Option<String>, count: u32) -> anyhow::Result<()> {
         let printer = kiosk::printer::Printer::open(cfg.printer.as_ref().unwrap())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut k = kiosk::Kiosk::new(store, Some(printer));
-        let mut lat = Vec::new();
-        for _ in 0..count {
-            let t0 = Instant::now();
-            let issued = k.issue("TP", Some("elderly"), true, Utc::now())?;
-            lat.push(t0.elapsed().as_secs_f64() * 1000.0);
-            if !issued.printed {
-                bail!(
-                    "ticket {} not printed: {:?}",
-                    issued.ticket.number,
-                    issued.print_error
-                );
-            }
-        }
-        lat.sort_by(f64::total_cmp);
+        let lat = links::press_to_last_byte(&mut k, count)?;
         println!(
             "press to last byte on {port}, {count} tickets (status check, COMMIT, encode, send, status check, mark printed): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             percentile(&lat, 50.0),

@@ -27,6 +27,25 @@ fn kiosk(k: &Office, server: &str, token: &str, args: &[&str]) -> std::process::
         .unwrap()
 }
 
+/// `kiosk --server … issue --service TP`, which must succeed and print: the number.
+fn issue_printed(k: &Office, server: &Server, token: &str) -> String {
+    let out = kiosk(
+        k,
+        &server.base,
+        token,
+        &["issue", "--service", "TP", "--json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["printed"], true);
+    v["ticket"]["number"].as_str().unwrap().to_string()
+}
+
 fn count(office: &Office, sql: &str) -> i64 {
     office.open_db().query_row(sql, [], |r| r.get(0)).unwrap()
 }
@@ -60,21 +79,7 @@ fn a_kiosk_on_the_lan_issues_through_the_server_and_prints_on_its_own_printer() 
 
     // A ticket: numbered on the server, printed here, `printed` recorded on the server.
     assert_eq!(waiting_tp(&server, &board), 0);
-    let out = kiosk(
-        &k,
-        &server.base,
-        &token,
-        &["issue", "--service", "TP", "--json"],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v = json(&out);
-    assert_eq!(v["printed"], true);
-    let number = v["ticket"]["number"].as_str().unwrap().to_string();
+    let number = issue_printed(&k, &server, &token);
     let receipts = emu.wait_receipts(1);
     assert!(receipts[0].1.lines().any(|l| l.trim() == number));
     let (printed, pending, by): (bool, i64, String) = office
@@ -189,19 +194,7 @@ fn a_kiosk_on_the_lan_issues_through_the_server_and_prints_on_its_own_printer() 
 
     // Back: it works again, with no restart of the kiosk needed.
     let server = serve_on(&office, &addr);
-    let out = kiosk(
-        &k,
-        &server.base,
-        &token,
-        &["issue", "--service", "TP", "--json"],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let n2 = json(&out)["ticket"]["number"].as_str().unwrap().to_string();
+    let n2 = issue_printed(&k, &server, &token);
     let r = wait_for(
         "the ticket after the restart",
         Duration::from_secs(20),

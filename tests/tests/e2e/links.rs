@@ -255,19 +255,31 @@ fn a_usb_printer_that_never_answers_status_refuses_then_prints_with_status_none(
 
 #[test]
 fn a_usb_printer_unplugged_before_confirming_keeps_the_ticket_and_recover_reprints() {
+    gone_before_confirming(|stable| format!("usb:{}", stable.display()));
+}
+
+/// The same on a serial link.
+#[test]
+fn a_serial_printer_gone_before_confirming_keeps_the_ticket_and_recover_reprints() {
+    gone_before_confirming(|stable| stable.display().to_string());
+}
+
+/// A printer behind a stable name (`port_of` it gives `[printer] port`) answers status, takes
+/// the ticket and goes away before confirming it: exit 4, kept and marked. Plugged in again
+/// (the name points at the new device), `kiosk recover --reprint` prints it.
+fn gone_before_confirming(port_of: impl Fn(&std::path::Path) -> String) {
     let dir = tempfile::tempdir().unwrap();
     let stable = dir.path().join("motcua-printer");
-    let mut usb = PtyDevice::open();
-    std::os::unix::fs::symlink(&usb.path, &stable).unwrap();
-    usb.printer(true, true);
-    let office = office_with_port(&format!("usb:{}", stable.display()), "");
+    let mut first = PtyDevice::open();
+    std::os::unix::fs::symlink(&first.path, &stable).unwrap();
+    first.printer(true, true);
+    let office = office_with_port(&port_of(&stable), "");
     let out = office.run("kiosk", &["issue", "--service", "DD", "--json"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
     let number = json(&out)["ticket"]["number"].as_str().unwrap().to_string();
     assert_eq!(print_state(&office, &number), (2, false));
 
-    // Plugged in again (the udev name now points at the new device).
     let mut again = PtyDevice::open();
     let got = again.printer(true, false);
     std::fs::remove_file(&stable).unwrap();
@@ -300,39 +312,6 @@ fn kiosk_printers_lists_candidates_and_the_lan_hint() {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("port = \"usb:/dev/null\""), "{err}");
-}
-
-/// The same on a serial link: the printer answers status, takes the ticket and goes away before
-/// confirming it.
-#[test]
-fn a_serial_printer_gone_before_confirming_keeps_the_ticket_and_recover_reprints() {
-    let dir = tempfile::tempdir().unwrap();
-    let stable = dir.path().join("ttyPRINTER");
-    let mut first = PtyDevice::open();
-    std::os::unix::fs::symlink(&first.path, &stable).unwrap();
-    first.printer(true, true);
-    let office = office_with_port(&stable.display().to_string(), "");
-    let out = office.run("kiosk", &["issue", "--service", "TP", "--json"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
-    let number = json(&out)["ticket"]["number"].as_str().unwrap().to_string();
-    assert_eq!(print_state(&office, &number), (2, false));
-
-    let mut again = PtyDevice::open();
-    let got = again.printer(true, false);
-    std::fs::remove_file(&stable).unwrap();
-    std::os::unix::fs::symlink(&again.path, &stable).unwrap();
-    let out = office.run("kiosk", &["recover", "--reprint"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    wait_for("the reprinted slip", Duration::from_secs(20), || {
-        let g = got.lock().unwrap();
-        (has(&g, b"\x1dV") && has(&g, number.as_bytes())).then_some(())
-    });
-    assert_eq!(print_state(&office, &number), (0, true));
 }
 
 /// #11.3: while the touchscreen holds the printer (ports are opened exclusively, as usblp
