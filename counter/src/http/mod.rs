@@ -159,9 +159,34 @@ pub const MAX_BODY: usize = 8 * 1024;
 /// A request body must arrive within this (stalled uploads hold a connection, not memory).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The citizens' routes: the status page and its rating form. Alone on `[status] listen`.
+fn public_routes() -> Router<AppState> {
+    Router::new()
+        .route("/t/{token}", get(status::page))
+        .route("/t/{token}/rate", post(status::rate))
+}
+
+/// The limits every router gets.
+fn limited(r: Router) -> Router {
+    r.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            BODY_TIMEOUT,
+        ))
+}
+
+/// What `[status] listen` serves: only the status pages; 404 everywhere else.
+pub fn public_router(st: AppState) -> Router {
+    limited(
+        public_routes()
+            .fallback(|| async { ApiError::no_route() })
+            .with_state(st),
+    )
+}
+
 /// Every route of the server.
 pub fn router(st: AppState) -> Router {
-    Router::new()
+    let r = Router::new()
         .route("/", get(|| async { Redirect::to("/console") }))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
@@ -178,15 +203,10 @@ pub fn router(st: AppState) -> Router {
         .route("/api/kiosk/tickets/{id}/{action}", post(kiosk::act))
         .route("/api/kiosk/printer", axum::routing::put(kiosk::printer))
         .route("/api/events", get(events::stream))
-        .route("/t/{token}", get(status::page))
-        .route("/t/{token}/rate", post(status::rate))
+        .merge(public_routes())
         .fallback(|| async { ApiError::no_route() })
-        .with_state(st)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            BODY_TIMEOUT,
-        ))
+        .with_state(st);
+    limited(r)
 }
 
 /// Serves on `listener` with the system clock until `shutdown` resolves; then event streams
@@ -198,23 +218,46 @@ pub async fn run(
     ready: impl FnOnce(std::net::SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // The citizens' second address is bound before anything is served: a wrong one stops the
+    // server at start, with its name.
+    let public = match cfg.status.as_ref().and_then(|s| s.listen) {
+        None => None,
+        Some(a) => Some(
+            tokio::net::TcpListener::bind(a)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on [status] listen = \"{a}\": {e}"))?,
+        ),
+    };
     let server = Server::new(cfg, Arc::new(SystemClock))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
-    ready(addr);
-    let router = server.router();
     let (asked_tx, asked) = watch::channel(false);
-    let serve = tokio::spawn(serve::serve(
+    let mut served = vec![tokio::spawn(serve::serve(
         listener,
-        router,
+        server.router(),
         serve::Limits::default(),
-        asked,
-    ));
+        asked.clone(),
+    ))];
+    if let Some(p) = public {
+        tracing::info!(addr = %p.local_addr()?, "serving the status pages only");
+        served.push(tokio::spawn(serve::serve(
+            p,
+            public_router(server.state.clone()),
+            serve::Limits::default(),
+            asked,
+        )));
+    }
+    ready(addr);
     shutdown.await;
     tracing::info!("shutting down");
     server.shut_down();
     let _ = asked_tx.send(true);
-    if tokio::time::timeout(SHUTDOWN_GRACE, serve).await.is_err() {
+    let all = async {
+        for s in served {
+            let _ = s.await;
+        }
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
         tracing::warn!("connections still open after the grace period; stopping");
     }
     Ok(())

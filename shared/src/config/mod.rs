@@ -675,6 +675,23 @@ name = "Người cao tuổi"
         assert_eq!(c.printer.unwrap().port, "virtual:/etc/motcua/tickets");
     }
 
+    /// #12: `[status] listen` is an address and port.
+    #[test]
+    fn status_listen_is_a_socket_address() {
+        let text = format!(
+            "{GOOD}\n[status]\nbase_url = \"http://192.168.1.10:8081\"\nlisten = \"0.0.0.0:8081\"\n"
+        );
+        let s = parse(&text).unwrap().status.unwrap();
+        assert_eq!(s.listen, Some("0.0.0.0:8081".parse().unwrap()));
+        check_err(
+            &format!(
+                "{GOOD}\n[status]\nbase_url = \"http://192.168.1.10:8081\"\nlisten = \"guest-wifi\"\n"
+            ),
+            30,
+            "`status.listen` = 'guest-wifi'",
+        );
+    }
+
     /// #11: the ID-card scan offers the elderly class by default when the office has it.
     #[test]
     fn cccd_scan_names_a_priority_class_or_off() {

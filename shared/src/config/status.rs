@@ -7,12 +7,16 @@ use super::*;
 pub struct StatusPage {
     /// Base URL without a trailing slash.
     pub base_url: String,
+    /// A second address of `counter serve` that serves only the status pages (`listen`), e.g.
+    /// on the citizens' guest Wi-Fi, so the staff console is never reachable from there.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStatus {
     base_url: Spanned<String>,
+    listen: Option<Spanned<String>>,
 }
 
 /// The longest `status.base_url`: with the ticket's path it still fits a QR code a customer's
@@ -43,7 +47,22 @@ impl Validator<'_> {
                         format!("`status.base_url` = '{url}': use an address like http://192.168.1.10:8080"),
                     ));
                 }
-                Some(StatusPage { base_url: url })
+                let listen = match s.listen {
+                    None => None,
+                    Some(l) => Some(l.get_ref().trim().parse().map_err(|_| {
+                        self.err(
+                            l.span(),
+                            format!(
+                                "`status.listen` = '{}': write an address and port, e.g. \"0.0.0.0:8081\" (only the status pages are served there)",
+                                l.get_ref()
+                            ),
+                        )
+                    })?),
+                };
+                Some(StatusPage {
+                    base_url: url,
+                    listen,
+                })
             }
         };
         Ok(status)

@@ -133,3 +133,71 @@ fn a_citizen_follows_the_ticket_and_rates_once() {
         (&Value::from(1), &Value::from(1.0))
     );
 }
+
+/// #12.3: `[status] listen` is a second address that serves only the status pages (for the
+/// citizens' guest Wi-Fi): `/t/…` and its rating form work there, everything else is 404, and
+/// the staff console stays on the main address.
+#[test]
+fn the_public_listener_serves_only_status_pages() {
+    let public = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let office = Office::with_config(&format!(
+        "{office}\n[status]\nbase_url = \"http://{public}\"\nlisten = \"{public}\"\n",
+        office = OFFICE_CONFIG.as_str()
+    ));
+    let t = office.issue(&["TP"]);
+    let url = t["ticket"]["status_url"].as_str().unwrap().to_string();
+    let server = serve(&office);
+    let public_base = format!("http://{public}");
+    let path = url.strip_prefix(&public_base).unwrap().to_string();
+
+    let (s, page, _) = citizen(&public_base, &path, None);
+    assert_eq!(s, 200);
+    assert!(page.contains("Tư pháp - Hộ tịch"), "{page}");
+    let (s, _, _) = citizen(&public_base, &format!("{path}/rate"), Some("5"));
+    assert_eq!(
+        s, 409,
+        "the form answers there too (not served yet: refused)"
+    );
+    for other in [
+        "/",
+        "/login",
+        "/console",
+        "/monitor",
+        "/api/state",
+        "/api/events",
+        "/api/counter",
+        "/t",
+        "/nope",
+    ] {
+        let (s, body, _) = citizen(&public_base, other, None);
+        assert_eq!(s, 404, "{other}: {body}");
+    }
+    let (s, _, _) = citizen(&public_base, "/api/tickets", Some("1"));
+    assert_eq!(s, 404);
+    // The main address still has everything.
+    let (s, _, _) = citizen(&server.base, "/login", None);
+    assert_eq!(s, 200);
+    let (s, _, _) = citizen(&server.base, &path, None);
+    assert_eq!(s, 200);
+}
+
+#[test]
+fn a_public_address_in_use_stops_the_server_with_its_name() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let office = Office::with_config(&format!(
+        "{office}\n[status]\nbase_url = \"http://{addr}\"\nlisten = \"{addr}\"\n",
+        office = OFFICE_CONFIG.as_str()
+    ));
+    let out = office.run("counter", &["serve", "--listen", "127.0.0.1:0"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(&format!("[status] listen = \"{addr}\"")),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
