@@ -130,9 +130,13 @@ enum Command {
         /// The device's name, e.g. board-hall (1-32 of a-z, 0-9, '_' and '-').
         #[arg(long)]
         name: String,
-        /// board (reads the queue and its events) or kiosk (also issues tickets).
+        /// board (reads the queue and its events), kiosk (also issues tickets) or rating (the
+        /// rating tablet of one counter, --counter N).
         #[arg(long, default_value = "board")]
         role: String,
+        /// The counter of a rating device.
+        #[arg(long, value_name = "N")]
+        counter: Option<u32>,
     },
     /// Show the queue: waiting per service and each counter's current ticket.
     Queue {
@@ -180,8 +184,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::DeviceToken { name, role } = &cli.command {
-        return device_token(name, role);
+    if let Command::DeviceToken {
+        name,
+        role,
+        counter,
+    } = &cli.command
+    {
+        return device_token(name, role, *counter);
     }
     let cfg = Config::load(cli.config.as_deref())?;
     if let Command::Serve { listen } = &cli.command {
@@ -397,21 +406,37 @@ fn status_vi(t: &Ticket) -> String {
     }
 }
 
-fn device_token(name: &str, role: &str) -> anyhow::Result<()> {
+fn device_token(name: &str, role: &str, counter: Option<u32>) -> anyhow::Result<()> {
     if !motcua::config::is_slug(name) {
         return Err(UsageError(format!(
             "--name '{name}': use 1-32 of a-z, 0-9, '_' and '-', e.g. board-hall"
         ))
         .into());
     }
-    if DeviceRole::parse(role).is_none() {
-        return Err(UsageError(format!("--role '{role}': use board or kiosk")).into());
-    }
+    let Some(parsed) = DeviceRole::parse(role) else {
+        return Err(UsageError(format!("--role '{role}': use board, kiosk or rating")).into());
+    };
+    let counter_line = match (parsed, counter) {
+        (DeviceRole::Rating, Some(n)) if n >= 1 => format!("\ncounter = {n}"),
+        (DeviceRole::Rating, _) => {
+            return Err(UsageError(
+                "--role rating: add --counter N, the counter whose citizens the tablet rates"
+                    .into(),
+            )
+            .into());
+        }
+        (_, Some(_)) => {
+            return Err(UsageError("--counter goes with --role rating".into()).into());
+        }
+        (_, None) => String::new(),
+    };
     let (token, hash) = counter::http::auth::device_token(name).map_err(anyhow::Error::msg)?;
     println!("# Token for {name} (give it to the device, e.g. MOTCUA_DEVICE_TOKEN={token}):");
     println!("# {token}");
     println!("# Put this in the server's config (only the hash is kept there):");
-    println!("[[devices]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_hash = \"{hash}\"");
+    println!(
+        "[[devices]]\nname = \"{name}\"\nrole = \"{role}\"{counter_line}\ntoken_hash = \"{hash}\""
+    );
     Ok(())
 }
 

@@ -39,6 +39,9 @@ pub enum DeviceRole {
     Board,
     /// Also issues tickets (`POST /api/tickets`).
     Kiosk,
+    /// The rating tablet of one counter (`[[devices]] counter`): reads the queue and takes the
+    /// citizens' ratings given at that counter.
+    Rating,
 }
 
 impl DeviceRole {
@@ -47,6 +50,7 @@ impl DeviceRole {
         match self {
             DeviceRole::Board => "board",
             DeviceRole::Kiosk => "kiosk",
+            DeviceRole::Rating => "rating",
         }
     }
 
@@ -55,6 +59,7 @@ impl DeviceRole {
         match s {
             "board" => Some(DeviceRole::Board),
             "kiosk" => Some(DeviceRole::Kiosk),
+            "rating" => Some(DeviceRole::Rating),
             _ => None,
         }
     }

@@ -72,6 +72,8 @@ pub struct Device {
     pub name: String,
     /// What it may do.
     pub role: DeviceRole,
+    /// A rating device's counter.
+    pub counter: Option<u32>,
 }
 
 /// 24 random bytes in hex: session ids, CSRF and device tokens.
@@ -490,6 +492,7 @@ impl Auth {
         Some(Device {
             name: d.name.clone(),
             role: d.role,
+            counter: d.counter,
         })
     }
 }

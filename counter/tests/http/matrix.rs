@@ -7,19 +7,20 @@ use axum::http::StatusCode;
 use crate::office::{Office, WHO, Who, request};
 
 /// One row of the matrix: a request and the status each caller gets, in [`WHO`] order
-/// (signed out, officer here, officer of another counter, supervisor, board, kiosk).
+/// (signed out, officer here, officer of another counter, supervisor, board, kiosk, rating
+/// tablet: today it may read what a board reads).
 struct Row {
     method: &'static str,
     path: &'static str,
     body: &'static str,
-    expect: [u16; 6],
+    expect: [u16; 7],
 }
 
 const fn row(
     method: &'static str,
     path: &'static str,
     body: &'static str,
-    expect: [u16; 6],
+    expect: [u16; 7],
 ) -> Row {
     Row {
         method,
@@ -32,114 +33,134 @@ const fn row(
 /// Every route; `{id}` and `{token}` stand for a fresh ticket's id and status token. The
 /// sign-out row comes last: it ends the sessions.
 const MATRIX: &[Row] = &[
-    row("GET", "/", "", [303, 303, 303, 303, 303, 303]),
-    row("GET", "/login", "", [200, 200, 200, 200, 200, 200]),
-    row("GET", "/console", "", [303, 200, 200, 303, 303, 303]),
-    row("GET", "/monitor", "", [303, 403, 403, 200, 303, 303]),
-    row("GET", "/api/counter", "", [401, 200, 200, 400, 401, 401]),
+    row("GET", "/", "", [303, 303, 303, 303, 303, 303, 303]),
+    row("GET", "/login", "", [200, 200, 200, 200, 200, 200, 200]),
+    row("GET", "/console", "", [303, 200, 200, 303, 303, 303, 303]),
+    row("GET", "/monitor", "", [303, 403, 403, 200, 303, 303, 303]),
+    row(
+        "GET",
+        "/api/counter",
+        "",
+        [401, 200, 200, 400, 401, 401, 401],
+    ),
     row(
         "GET",
         "/api/counter?counter=1",
         "",
-        [401, 200, 403, 200, 401, 401],
+        [401, 200, 403, 200, 401, 401, 401],
     ),
     row(
         "POST",
         "/api/counter/pause",
         r#"{"counter": 1}"#,
-        [401, 200, 403, 200, 401, 401],
+        [401, 200, 403, 200, 401, 401, 401],
     ),
     row(
         "POST",
         "/api/counter/resume",
         r#"{"counter": 1}"#,
-        [401, 200, 403, 200, 401, 401],
+        [401, 200, 403, 200, 401, 401, 401],
     ),
     row(
         "POST",
         "/api/counter/bogus",
         r#"{"counter": 1}"#,
-        [401, 404, 403, 404, 401, 401],
+        [401, 404, 403, 404, 401, 401, 401],
     ),
-    row("GET", "/api/monitor", "", [401, 403, 403, 200, 401, 401]),
-    row("GET", "/api/state", "", [401, 200, 200, 200, 200, 200]),
-    row("GET", "/api/events", "", [401, 200, 200, 200, 200, 200]),
+    row(
+        "GET",
+        "/api/monitor",
+        "",
+        [401, 403, 403, 200, 401, 401, 401],
+    ),
+    row("GET", "/api/state", "", [401, 200, 200, 200, 200, 200, 200]),
+    row(
+        "GET",
+        "/api/events",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
     row(
         "POST",
         "/api/tickets",
         r#"{"service": "TP"}"#,
-        [401, 401, 401, 401, 403, 200],
+        [401, 401, 401, 401, 403, 200, 403],
     ),
     row(
         "POST",
         "/api/tickets/{id}/cancel",
         "",
-        [401, 403, 403, 200, 401, 401],
+        [401, 403, 403, 200, 401, 401, 401],
     ),
     row(
         "POST",
         "/api/tickets/{id}/transfer",
         r#"{"to": "DD"}"#,
-        [401, 403, 403, 200, 401, 401],
+        [401, 403, 403, 200, 401, 401, 401],
     ),
     row(
         "POST",
         "/api/tickets/{id}/bogus",
         "",
-        [401, 403, 403, 404, 401, 401],
+        [401, 403, 403, 404, 401, 401, 401],
     ),
     row(
         "GET",
         "/api/kiosk/unprinted",
         "",
-        [401, 401, 401, 401, 403, 200],
+        [401, 401, 401, 401, 403, 200, 403],
     ),
     row(
         "GET",
         "/api/kiosk/tickets?number={number}",
         "",
-        [401, 401, 401, 401, 403, 200],
+        [401, 401, 401, 401, 403, 200, 403],
     ),
     // A kiosk reports only on tickets it printed (this one was issued on the office host).
     row(
         "POST",
         "/api/kiosk/tickets/{id}/printed",
         "",
-        [401, 401, 401, 401, 403, 404],
+        [401, 401, 401, 401, 403, 404, 403],
     ),
     row(
         "POST",
         "/api/kiosk/tickets/{id}/void",
         "",
-        [401, 401, 401, 401, 403, 404],
+        [401, 401, 401, 401, 403, 404, 403],
     ),
     row(
         "POST",
         "/api/kiosk/tickets/{id}/reprinted",
         "",
-        [401, 401, 401, 401, 403, 200],
+        [401, 401, 401, 401, 403, 200, 403],
     ),
     row(
         "POST",
         "/api/kiosk/tickets/{id}/bogus",
         "",
-        [401, 401, 401, 401, 403, 404],
+        [401, 401, 401, 401, 403, 404, 403],
     ),
     row(
         "PUT",
         "/api/kiosk/printer",
         r#"{"status": "paper_near_end"}"#,
-        [401, 401, 401, 401, 403, 200],
+        [401, 401, 401, 401, 403, 200, 403],
     ),
-    row("GET", "/t/{token}", "", [200, 200, 200, 200, 200, 200]),
+    row("GET", "/t/{token}", "", [200, 200, 200, 200, 200, 200, 200]),
     row(
         "POST",
         "/t/{token}/rate",
         "score=5",
-        [409, 409, 409, 409, 409, 409],
+        [409, 409, 409, 409, 409, 409, 409],
     ),
-    row("GET", "/no-such-page", "", [404, 404, 404, 404, 404, 404]),
-    row("POST", "/logout", "", [401, 303, 303, 303, 401, 401]),
+    row(
+        "GET",
+        "/no-such-page",
+        "",
+        [404, 404, 404, 404, 404, 404, 404],
+    ),
+    row("POST", "/logout", "", [401, 303, 303, 303, 401, 401, 401]),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,15 +25,18 @@ pub enum Who {
     Supervisor,
     Board,
     Kiosk,
+    /// The rating tablet of counter 1.
+    Rating,
 }
 
-pub const WHO: [Who; 6] = [
+pub const WHO: [Who; 7] = [
     Who::SignedOut,
     Who::OfficerHere,
     Who::OfficerOther,
     Who::Supervisor,
     Who::Board,
     Who::Kiosk,
+    Who::Rating,
 ];
 
 /// What a caller sends along: a session (cookie and CSRF token) or a device token.
@@ -53,6 +56,7 @@ pub struct Office {
 
 pub const BOARD_TOKEN: &str = "board-hall.b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0";
 pub const KIOSK_TOKEN: &str = "kiosk-1.c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1";
+pub const RATING_TOKEN: &str = "tablet-1.d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1";
 
 impl Office {
     /// The standard office (TP and DD; counters 1 and 2 serve both, 3 only TP, 4 only DD).
@@ -66,10 +70,12 @@ impl Office {
         let dir = tempfile::tempdir().unwrap();
         let board = motcua::secret::hash_token(BOARD_TOKEN).unwrap();
         let kiosk = motcua::secret::hash_token(KIOSK_TOKEN).unwrap();
+        let rating = motcua::secret::hash_token(RATING_TOKEN).unwrap();
         let text = office
             .section(&format!(
                 "[[devices]]\nname = \"board-hall\"\nrole = \"board\"\ntoken_hash = \"{board}\"\n\n\
-                 [[devices]]\nname = \"kiosk-1\"\nrole = \"kiosk\"\ntoken_hash = \"{kiosk}\""
+                 [[devices]]\nname = \"kiosk-1\"\nrole = \"kiosk\"\ntoken_hash = \"{kiosk}\"\n\n\
+                 [[devices]]\nname = \"tablet-1\"\nrole = \"rating\"\ncounter = 1\ntoken_hash = \"{rating}\""
             ))
             .build();
         let cfg = Config::parse(&text, &dir.path().join("motcua.toml")).unwrap();
@@ -158,6 +164,7 @@ impl Office {
             Who::Supervisor => self.sign_in("giamsat", 0).await,
             Who::Board => device(BOARD_TOKEN),
             Who::Kiosk => device(KIOSK_TOKEN),
+            Who::Rating => device(RATING_TOKEN),
         }
     }
 

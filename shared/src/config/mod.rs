@@ -292,7 +292,7 @@ impl Validator<'_> {
         let queue = self.queue(raw.queue)?;
         let kiosk = self.kiosk(raw.kiosk, &priorities, &base)?;
         let board = self.board(raw.board, &base)?;
-        let devices = self.devices(raw.devices)?;
+        let devices = self.devices(raw.devices, &counters)?;
 
         Ok(Config {
             devices,
@@ -633,7 +633,29 @@ name = "Người cao tuổi"
                 "{GOOD}\n[[devices]]\nname = \"b\"\nrole = \"printer\"\ntoken_hash = \"{hash}\"\n"
             ),
             30,
-            "`devices[0].role` = 'printer': use one of board, kiosk",
+            "`devices[0].role` = 'printer': use one of board, kiosk, rating",
+        );
+        // #12: a rating tablet belongs to one configured counter; other devices to none.
+        let rating = |extra: &str| {
+            format!(
+                "{GOOD}\n[[devices]]\nname = \"tablet-1\"\nrole = \"rating\"\n{extra}token_hash = \"{hash}\"\n"
+            )
+        };
+        let c = parse(&rating("counter = 1\n")).unwrap();
+        assert_eq!(
+            (c.devices[0].role, c.devices[0].counter),
+            (DeviceRole::Rating, Some(1))
+        );
+        check_err(&rating(""), 29, "add `counter = N`");
+        check_err(
+            &rating("counter = 99\n"),
+            31,
+            "`devices[0].counter` = 99 is not a counter",
+        );
+        check_err(
+            &format!("{GOOD}\n[[devices]]\nname = \"b\"\ncounter = 1\ntoken_hash = \"{hash}\"\n"),
+            30,
+            "only a rating device belongs to a counter",
         );
         check_err(
             &format!("{GOOD}\n[[devices]]\nname = \"Board 1\"\ntoken_hash = \"{hash}\"\n"),

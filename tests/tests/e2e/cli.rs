@@ -141,6 +141,16 @@ fn bad_usage_exit_2_one_line() {
             "--role 'printer'",
         ),
         (
+            "counter",
+            &["device-token", "--name", "t3", "--role", "rating"],
+            "add --counter N",
+        ),
+        (
+            "counter",
+            &["device-token", "--name", "b1", "--counter", "3"],
+            "--counter goes with --role rating",
+        ),
+        (
             "display-board",
             &["--server", "192.168.1.10", "follow"],
             "--server '192.168.1.10'",
