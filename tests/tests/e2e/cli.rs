@@ -103,7 +103,7 @@ fn config_from_environment_variable() {
 #[test]
 fn bad_usage_exit_2_one_line() {
     let office = Office::new();
-    let cases: [(&str, &[&str], &str); 14] = [
+    let cases: [(&str, &[&str], &str); 16] = [
         ("kiosk", &["issue"], "--service"),
         ("kiosk", &["issue", "--servic", "TP"], "--servic"),
         ("kiosk", &["print", "--service", "TP"], "print"),
