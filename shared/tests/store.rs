@@ -537,3 +537,45 @@ fn storage_errors_name_the_file_once() {
     );
     assert!(denied.to_string().contains("chmod 660"), "{denied}");
 }
+
+/// #12: a rating given at the counter's tablet keeps the counter, the officer who served, the
+/// reason of a low mark and the device; one rating per ticket, whichever comes first.
+#[test]
+fn a_tablet_rating_keeps_counter_officer_and_reason_once() {
+    let mut e = env();
+    let now = at(24, 9, 0);
+    let hash = motcua::secret::hash_password("246810").unwrap();
+    e.store
+        .add_officer("lan", &hash, motcua::config::Role::Officer, now)
+        .unwrap();
+    e.store.set_counter_officer(1, Some("lan")).unwrap();
+    let t = e.store.issue("TP", None, now).unwrap();
+    e.store.call_next(1, now).unwrap();
+    // Not served yet: refused.
+    assert!(matches!(
+        e.store
+            .rate_with(t.id, 2, Some("Chờ lâu"), Some("tablet-1"), now),
+        Err(Error::NotRateable { rated: false, .. })
+    ));
+    e.store.act_on_current(1, Action::Finish, now).unwrap();
+    e.store
+        .rate_with(t.id, 2, Some("Chờ lâu"), Some("tablet-1"), now)
+        .unwrap();
+    let r = e.store.rating_record(t.id).unwrap().unwrap();
+    assert_eq!(
+        r,
+        motcua::store::RatingRecord {
+            score: 2,
+            counter: Some(1),
+            officer: Some("lan".into()),
+            reason: Some("Chờ lâu".into()),
+            device: Some("tablet-1".into()),
+        }
+    );
+    // The phone comes second: refused, the first rating stays.
+    assert!(matches!(
+        e.store.rate(t.id, 5, now),
+        Err(Error::NotRateable { rated: true, .. })
+    ));
+    assert_eq!(e.store.rating(t.id).unwrap(), Some(2));
+}

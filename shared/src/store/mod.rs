@@ -23,7 +23,7 @@ use crate::queue::{self, EventKind, Status, Ticket};
 
 pub use accounts::Officer;
 pub use counters::DeviceStatus;
-pub use reports::ReportRow;
+pub use reports::{RatingRecord, ReportRow};
 pub use schema::SCHEMA_VERSION;
 
 /// Refuses, before SQLite touches anything, a database (or its `-wal`/`-shm` files) this user

@@ -21,6 +21,21 @@ pub struct ReportRow {
     pub rating: Option<u8>,
 }
 
+/// A rating as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingRecord {
+    /// 1 to 5.
+    pub score: u8,
+    /// The counter that served the ticket.
+    pub counter: Option<u32>,
+    /// The officer who served it.
+    pub officer: Option<String>,
+    /// Why, for a low mark.
+    pub reason: Option<String>,
+    /// The rating tablet that took it; `None`: the citizen's phone.
+    pub device: Option<String>,
+}
+
 impl Store {
     /// The citizen's rating of a ticket, if given.
     pub fn rating(&self, ticket_id: i64) -> Result<Option<u8>> {
@@ -34,8 +49,23 @@ impl Store {
             .optional()?)
     }
 
-    /// Records a citizen's rating (1 to 5) of a served ticket; once per ticket.
+    /// Records a citizen's rating (1 to 5) of a served ticket from the status page; once per
+    /// ticket.
     pub fn rate(&mut self, ticket_id: i64, score: u8, now: DateTime<Utc>) -> Result<()> {
+        self.rate_with(ticket_id, score, None, None, now)
+    }
+
+    /// Records a rating with the reason given for a low mark and the `device` that took it
+    /// (a counter's rating tablet; `None`: the citizen's phone). Once per ticket, whichever
+    /// comes first. The counter and the officer who served it are kept with it.
+    pub fn rate_with(
+        &mut self,
+        ticket_id: i64,
+        score: u8,
+        reason: Option<&str>,
+        device: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.write(|tx| {
             let t = load_ticket(tx, ticket_id)?;
             if t.status != Status::Done {
@@ -46,9 +76,18 @@ impl Store {
                 });
             }
             let inserted = tx.execute(
-                "INSERT INTO rating (ticket_id, score, at) VALUES (?1, ?2, ?3) \
+                "INSERT INTO rating (ticket_id, score, at, counter, officer, reason, device) \
+                 VALUES (?1, ?2, ?3, ?4, (SELECT officer FROM event WHERE ticket_id = ?1 \
+                 AND officer IS NOT NULL ORDER BY id DESC LIMIT 1), ?5, ?6) \
                  ON CONFLICT (ticket_id) DO NOTHING",
-                params![ticket_id, score.clamp(1, 5), ms(now)],
+                params![
+                    ticket_id,
+                    score.clamp(1, 5),
+                    ms(now),
+                    t.counter,
+                    reason,
+                    device
+                ],
             )?;
             if inserted == 0 {
                 return Err(Error::NotRateable {
@@ -59,6 +98,26 @@ impl Store {
             }
             Ok(())
         })
+    }
+
+    /// The whole rating of a ticket, if given.
+    pub fn rating_record(&self, ticket_id: i64) -> Result<Option<RatingRecord>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT score, counter, officer, reason, device FROM rating WHERE ticket_id = ?1",
+                [ticket_id],
+                |r| {
+                    Ok(RatingRecord {
+                        score: r.get(0)?,
+                        counter: r.get(1)?,
+                        officer: r.get(2)?,
+                        reason: r.get(3)?,
+                        device: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// Every ticket of the service days `from..=to` for reports, with the time it was first

@@ -5,9 +5,9 @@ use crate::error::{Error, Result};
 use super::Store;
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -91,6 +91,15 @@ CREATE TABLE rating (
 -- The kiosk device (of [[devices]]) that prints a ticket issued over the API; NULL for the
 -- kiosk on the office host. Recovery of unprinted tickets looks only at its own.
 ALTER TABLE ticket ADD COLUMN issued_by TEXT;
+"#,
+    r#"
+-- A rating is tied to where and by whom the citizen was served (kept even if the events are
+-- read differently later), says why when the mark was low, and which device took it (NULL:
+-- the citizen's own phone, from the status page).
+ALTER TABLE rating ADD COLUMN counter INTEGER;
+ALTER TABLE rating ADD COLUMN officer TEXT;
+ALTER TABLE rating ADD COLUMN reason TEXT;
+ALTER TABLE rating ADD COLUMN device TEXT;
 "#,
 ];
 
