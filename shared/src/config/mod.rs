@@ -19,6 +19,7 @@ mod kiosk;
 mod office;
 mod printer;
 mod queue;
+mod rating;
 mod services;
 mod status;
 
@@ -28,6 +29,7 @@ pub use kiosk::*;
 pub use office::*;
 pub use printer::*;
 pub use queue::*;
+pub use rating::*;
 pub use services::*;
 pub use status::*;
 
@@ -61,6 +63,8 @@ pub struct Config {
     pub board: BoardSettings,
     /// `[[devices]]`: kiosks and boards that use the office API with a token.
     pub devices: Vec<Device>,
+    /// `[rating]`: the rating tablet at the counter.
+    pub rating: RatingSettings,
 }
 
 pub use crate::roles::{DeviceRole, Role};
@@ -164,6 +168,7 @@ struct RawConfig {
     board: Option<RawBoard>,
     #[serde(default)]
     devices: Vec<RawDevice>,
+    rating: Option<RawRating>,
 }
 
 struct Validator<'a> {
@@ -293,8 +298,10 @@ impl Validator<'_> {
         let kiosk = self.kiosk(raw.kiosk, &priorities, &base)?;
         let board = self.board(raw.board, &base)?;
         let devices = self.devices(raw.devices, &counters)?;
+        let rating = self.rating(raw.rating)?;
 
         Ok(Config {
+            rating,
             devices,
             board,
             kiosk,
@@ -695,6 +702,35 @@ name = "Người cao tuổi"
         let text = format!("{GOOD}\n[printer]\nport = \"virtual:tickets\"\n");
         let c = parse(&text).unwrap();
         assert_eq!(c.printer.unwrap().port, "virtual:/etc/motcua/tickets");
+    }
+
+    /// #12: `[rating]`: seconds on screen and the reasons a low mark chooses from.
+    #[test]
+    fn rating_seconds_and_reasons() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.rating.show_for, Duration::from_secs(30));
+        assert_eq!(c.rating.reasons[0], "Chờ lâu");
+        let c = parse(&format!(
+            "{GOOD}\n[rating]\nseconds = 20\nreasons = [\"Chờ lâu\", \"Thủ tục phức tạp\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.rating.show_for, Duration::from_secs(20));
+        assert_eq!(c.rating.reasons, ["Chờ lâu", "Thủ tục phức tạp"]);
+        check_err(
+            &format!("{GOOD}\n[rating]\nseconds = 1\n"),
+            29,
+            "`rating.seconds` = 1 is out of range",
+        );
+        check_err(
+            &format!("{GOOD}\n[rating]\nreasons = []\n"),
+            29,
+            "give 1 to 8 reasons",
+        );
+        check_err(
+            &format!("{GOOD}\n[rating]\nreasons = [\"Chờ lâu\", \"Chờ lâu\"]\n"),
+            29,
+            "listed twice",
+        );
     }
 
     /// #12: `[status] listen` is an address and port.
