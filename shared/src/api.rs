@@ -582,6 +582,38 @@ pub struct IssueBody {
     pub print: bool,
 }
 
+/// `GET /api/rate/{counter}`: what the counter's rating tablet shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RateState {
+    /// The counter.
+    pub counter: u32,
+    /// Its name, e.g. "Quầy 3".
+    pub counter_name: String,
+    /// The officer signed in there.
+    pub officer: Option<String>,
+    /// The ticket called or being served there now.
+    pub current: Option<Ticket>,
+    /// The ticket just finished there and not rated yet, while `[rating] seconds` last.
+    pub to_rate: Option<Ticket>,
+    /// Seconds left to rate `to_rate`.
+    pub seconds_left: u32,
+    /// The reasons a low mark chooses from.
+    pub reasons: Vec<String>,
+    /// A mark at or below this asks for a reason.
+    pub ask_reason_at_or_below: u8,
+}
+
+/// `POST /api/rate/{counter}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RateBody {
+    /// The ticket rated (the tablet's `to_rate`).
+    pub ticket: Option<i64>,
+    /// 1 (Rất không hài lòng) to 5 (Rất hài lòng).
+    pub score: Option<u8>,
+    /// One of the configured reasons; required for a low mark.
+    pub reason: Option<String>,
+}
+
 /// One unprinted ticket of a kiosk device (`GET /api/kiosk/unprinted`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unprinted {

@@ -167,6 +167,26 @@ impl FromRequestParts<AppState> for KioskDevice {
     }
 }
 
+/// A device of the `rating` role (the rating tablet of its counter).
+pub struct RatingDevice(pub Device);
+
+impl FromRequestParts<AppState> for RatingDevice {
+    type Rejection = ApiError;
+    async fn from_request_parts(p: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        match bearer(p, st).await {
+            Some(Ok(d)) if d.role == DeviceRole::Rating => Ok(RatingDevice(d)),
+            Some(Ok(_)) => Err(ApiError::forbidden(
+                "Chỉ máy đánh giá tại quầy được làm việc này",
+            )),
+            Some(Err(e)) => Err(e),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Chỉ máy đánh giá tại quầy được làm việc này",
+            )),
+        }
+    }
+}
+
 /// A JSON body of at most [`MAX_JSON_BODY`] bytes; empty, `null` and `{}` are the default.
 pub struct Body<T>(pub T);
 

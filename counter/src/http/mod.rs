@@ -14,6 +14,7 @@ pub mod extract;
 pub mod kiosk;
 pub mod login;
 pub mod monitor;
+pub mod rating;
 pub mod serve;
 pub mod status;
 
@@ -202,6 +203,7 @@ pub fn router(st: AppState) -> Router {
         .route("/api/kiosk/tickets", get(kiosk::find))
         .route("/api/kiosk/tickets/{id}/{action}", post(kiosk::act))
         .route("/api/kiosk/printer", axum::routing::put(kiosk::printer))
+        .route("/api/rate/{counter}", get(rating::state).post(rating::rate))
         .route("/api/events", get(events::stream))
         .merge(public_routes())
         .fallback(|| async { ApiError::no_route() })

@@ -147,6 +147,24 @@ const MATRIX: &[Row] = &[
         r#"{"status": "paper_near_end"}"#,
         [401, 401, 401, 401, 403, 200, 403],
     ),
+    row(
+        "GET",
+        "/api/rate/1",
+        "",
+        [401, 401, 401, 401, 403, 403, 200],
+    ),
+    row(
+        "GET",
+        "/api/rate/2",
+        "",
+        [401, 401, 401, 401, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/api/rate/1",
+        r#"{"ticket": {id}, "score": 5}"#,
+        [401, 401, 401, 401, 403, 403, 403],
+    ),
     row("GET", "/t/{token}", "", [200, 200, 200, 200, 200, 200, 200]),
     row(
         "POST",
@@ -185,7 +203,7 @@ async fn every_route_against_every_caller() {
                     .map(|t| format!("csrf={t}"))
                     .unwrap_or_default()
             } else {
-                r.body.to_string()
+                r.body.replace("{id}", &t.id.to_string())
             };
             let (status, text, _) = office.send(request(r.method, &path, &body, c)).await;
             if status.as_u16() != r.expect[i] {
@@ -230,5 +248,110 @@ async fn the_server_reads_time_from_its_clock() {
     let issued: motcua::api::Issued = serde_json::from_str(&text).unwrap();
     assert_eq!(issued.ticket.issued_at.utc(), office.now);
     assert_eq!(issued.ticket.number, "1001");
+    office.server.shut_down();
+}
+
+/// #12: the rating tablet of counter 1 sees the ticket just finished there and rates it once,
+/// with a reason for a low mark; it cannot act for another counter, and a ticket served
+/// elsewhere is not its to rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rating_tablet_rates_its_counters_ticket_once() {
+    use crate::office::request;
+    let office = Office::new();
+    let tablet = office.credentials(Who::Rating).await;
+    let officer = office.credentials(Who::OfficerHere).await;
+    let other = office.credentials(Who::OfficerOther).await;
+    let t = office.issue();
+    let t2 = office.issue();
+    let get = |path: &str| request("GET", path, "", &tablet);
+    let (s, v, _) = office.send(get("/api/rate/1")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+    assert!(v["to_rate"].is_null());
+    assert_eq!(v["counter_name"], "Quầy 1");
+    assert_eq!(v["officer"], "lan");
+
+    // Counter 1 serves and finishes ticket 1; counter 2 serves ticket 2.
+    for (c, a) in [
+        (&officer, "call"),
+        (&officer, "finish"),
+        (&other, "call"),
+        (&other, "finish"),
+    ] {
+        let (s, body, _) = office
+            .send(request("POST", &format!("/api/counter/{a}"), "{}", c))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{a}: {body}");
+    }
+    let (_, v, _) = office.send(get("/api/rate/1")).await;
+    let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+    assert_eq!(v["to_rate"]["id"], t.id, "{v}");
+    assert!(v["seconds_left"].as_u64().unwrap() > 0);
+    assert_eq!(v["ask_reason_at_or_below"], 3);
+
+    let post = |body: String| request("POST", "/api/rate/1", &body, &tablet);
+    // A low mark needs a reason from the list.
+    let (s, body, _) = office
+        .send(post(format!(r#"{{"ticket": {}, "score": 2}}"#, t.id)))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("chọn lý do"), "{body}");
+    let (s, _, _) = office
+        .send(post(format!(
+            r#"{{"ticket": {}, "score": 2, "reason": "Tự nghĩ"}}"#,
+            t.id
+        )))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Another counter's ticket is not this tablet's.
+    let (s, _, _) = office
+        .send(post(format!(r#"{{"ticket": {}, "score": 5}}"#, t2.id)))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, body, _) = office
+        .send(post(format!(
+            r#"{{"ticket": {}, "score": 2, "reason": "Chờ lâu"}}"#,
+            t.id
+        )))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let r = motcua::Store::open(&office.cfg)
+        .unwrap()
+        .rating_record(t.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            r.score,
+            r.counter,
+            r.officer.as_deref(),
+            r.reason.as_deref(),
+            r.device.as_deref()
+        ),
+        (2, Some(1), Some("lan"), Some("Chờ lâu"), Some("tablet-1"))
+    );
+    // Once: a second rating (tablet or phone) is refused; the tablet has nothing left to rate.
+    let (s, _, _) = office
+        .send(post(format!(r#"{{"ticket": {}, "score": 5}}"#, t.id)))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _, _) = office
+        .send(request(
+            "POST",
+            &format!("/t/{}/rate", t.token),
+            "score=5",
+            &Default::default(),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, v, _) = office.send(get("/api/rate/1")).await;
+    assert!(serde_json::from_str::<serde_json::Value>(&v).unwrap()["to_rate"].is_null());
+    // Counter 2 is not this tablet's; a missing ticket is 404.
+    let (s, _, _) = office.send(get("/api/rate/2")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = office
+        .send(post(r#"{"ticket": 999999, "score": 5}"#.to_string()))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     office.server.shut_down();
 }

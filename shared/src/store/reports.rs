@@ -100,6 +100,33 @@ impl Store {
         })
     }
 
+    /// The ticket finished last at `counter` on today's service day (still done), when it was
+    /// finished, and whether it is rated: what the counter's rating tablet asks about.
+    pub fn last_finished(
+        &self,
+        counter: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Ticket, DateTime<Utc>, bool)>> {
+        let row: Option<(i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT ticket_id, at FROM event WHERE kind = 'finished' AND counter = ?1 \
+                 ORDER BY id DESC LIMIT 1",
+                [counter],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((id, at)) = row else {
+            return Ok(None);
+        };
+        let t = self.ticket(id)?;
+        if t.business_date != self.business_date(now) || t.status != Status::Done {
+            return Ok(None);
+        }
+        let rated = self.rating(id)?.is_some();
+        Ok(Some((t, super::from_ms(at)?, rated)))
+    }
+
     /// The whole rating of a ticket, if given.
     pub fn rating_record(&self, ticket_id: i64) -> Result<Option<RatingRecord>> {
         Ok(self

@@ -441,19 +441,21 @@ impl Store {
         t
     }
 
-    /// The kiosk device that prints ticket `id` (`None`: the office host's kiosk).
+    /// The kiosk device that prints ticket `id` (`None`: the office host's kiosk, or no such
+    /// ticket).
     pub fn issued_by(&self, id: i64) -> Result<Option<String>> {
         Ok(self
             .conn
             .query_row("SELECT issued_by FROM ticket WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?)
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()?
+            .flatten())
     }
 
     /// The ticket with this id.
     pub fn ticket(&self, id: i64) -> Result<Ticket> {
-        let sql = format!("SELECT {TICKET_COLUMNS} FROM ticket WHERE id = ?1");
-        Ok(self.conn.query_row(&sql, [id], ticket_from_row)?)
+        ticket_by_id(&self.conn, id)
     }
 
     /// Events with an id greater than `after`, oldest first, at most `limit`.
@@ -541,8 +543,18 @@ impl Store {
 }
 
 pub(super) fn load_ticket(tx: &Transaction<'_>, id: i64) -> Result<Ticket> {
+    ticket_by_id(tx, id)
+}
+
+/// The ticket with id `id`; a missing one is [`Error::TicketNotFound`], not a database error.
+fn ticket_by_id(conn: &Connection, id: i64) -> Result<Ticket> {
     let sql = format!("SELECT {TICKET_COLUMNS} FROM ticket WHERE id = ?1");
-    Ok(tx.query_row(&sql, [id], ticket_from_row)?)
+    conn.query_row(&sql, [id], ticket_from_row)
+        .optional()?
+        .ok_or_else(|| Error::TicketNotFound {
+            number: format!("#{id}"),
+            service: None,
+        })
 }
 
 /// The counter's current ticket of service day `day`: a ticket left called or served
