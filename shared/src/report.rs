@@ -31,6 +31,15 @@ pub struct Figures {
     pub rated: u32,
     /// Share of those ratings that were satisfied (4 or 5 of 5); `None` when nobody rated.
     pub satisfied_share: Option<f64>,
+    /// How many ratings gave 1, 2, 3, 4 and 5 of 5.
+    #[serde(default)]
+    pub rating_counts: [u32; 5],
+    /// How often each reason was given with a low mark.
+    #[serde(default)]
+    pub reasons: BTreeMap<String, u32>,
+    /// Share of served tickets that were rated (tablet or phone); `None` when none was served.
+    #[serde(default)]
+    pub rated_share: Option<f64>,
 }
 
 /// The lowest rating (of 5) that counts as satisfied.
@@ -71,18 +80,23 @@ impl Acc {
         if let Some(score) = r.rating {
             self.f.rated += 1;
             self.satisfied += u32::from(score >= SATISFIED_FROM);
+            self.f.rating_counts[usize::from(score.clamp(1, 5) - 1)] += 1;
+            if let Some(reason) = &r.reason {
+                *self.f.reasons.entry(reason.clone()).or_default() += 1;
+            }
         }
     }
 
     fn figures(self) -> Figures {
         let mean = |sum: f64, n: u32| (n > 0).then(|| (sum / f64::from(n) * 10.0).round() / 10.0);
-        let share = (self.f.rated > 0).then(|| {
-            (f64::from(self.satisfied) / f64::from(self.f.rated) * 1000.0).round() / 1000.0
-        });
+        let ratio = |n: u32, of: u32| {
+            (of > 0).then(|| (f64::from(n) / f64::from(of) * 1000.0).round() / 1000.0)
+        };
         Figures {
             wait_mean_s: mean(self.wait_sum, self.waits),
             service_mean_s: mean(self.service_sum, self.services),
-            satisfied_share: share,
+            satisfied_share: ratio(self.satisfied, self.f.rated),
+            rated_share: ratio(self.f.rated, self.f.served),
             ..self.f
         }
     }
@@ -221,6 +235,7 @@ mod tests {
             first_called_at: called.map(at),
             officer: called.map(|_| "lan".to_string()),
             rating: None,
+            reason: None,
         }
     }
 
@@ -270,6 +285,24 @@ mod tests {
             (3, Some(0.667)),
             "5 and 4 of 5, 3 is not"
         );
+        // #12: the distribution, the reasons and the share of served tickets rated.
+        let mut low = more.clone();
+        low.push(ReportRow {
+            reason: Some("Chờ lâu".into()),
+            ..rated(2)
+        });
+        low.push(ReportRow {
+            reason: Some("Chờ lâu".into()),
+            ..rated(1)
+        });
+        let rl = build(&low, &cfg, day, day);
+        assert_eq!(rl.totals.rating_counts, [1, 1, 1, 1, 1]);
+        assert_eq!(rl.totals.reasons.get("Chờ lâu"), Some(&2));
+        assert_eq!(rl.totals.served, 6);
+        assert_eq!(rl.totals.rated_share, Some(0.833), "5 rated of 6 served");
+        assert_eq!(rl.officers[0].figures.rating_counts, [1, 1, 1, 1, 1]);
+        assert_eq!(rl.counters[0].figures.reasons.len(), 1);
+        assert_eq!(r.totals.rated_share, Some(0.5), "1 rated of 2 served");
         let none = build(&rows[1..], &cfg, day, day);
         assert_eq!((none.totals.rated, none.totals.satisfied_share), (0, None));
         assert_eq!(

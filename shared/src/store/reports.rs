@@ -19,6 +19,8 @@ pub struct ReportRow {
     pub officer: Option<String>,
     /// The citizen's rating, 1 to 5, if given.
     pub rating: Option<u8>,
+    /// The reason given with a low rating.
+    pub reason: Option<String>,
 }
 
 /// A rating as stored.
@@ -155,7 +157,8 @@ impl Store {
              (SELECT MIN(e.at) FROM event e WHERE e.ticket_id = ticket.id AND e.kind = 'called'), \
              (SELECT e.officer FROM event e WHERE e.ticket_id = ticket.id AND e.officer IS NOT NULL \
               ORDER BY e.id DESC LIMIT 1), \
-             (SELECT score FROM rating WHERE rating.ticket_id = ticket.id) \
+             (SELECT score FROM rating WHERE rating.ticket_id = ticket.id), \
+             (SELECT reason FROM rating WHERE rating.ticket_id = ticket.id) \
              FROM ticket WHERE business_date BETWEEN ?1 AND ?2 ORDER BY id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
@@ -166,6 +169,7 @@ impl Store {
                 first_called_at: first_called.map(from_ms).transpose()?,
                 officer: r.get(19)?,
                 rating: r.get(20)?,
+                reason: r.get(21)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -90,6 +90,10 @@ fn report_per_service_counter_and_officer() {
     assert!(t["wait_mean_s"].as_f64().unwrap() >= 0.0);
     assert!(t["service_mean_s"].as_f64().unwrap() >= 0.0);
     assert_eq!(t["satisfied_share"], Value::Null, "nobody rated");
+    // #12: the rating figures are in the JSON too.
+    assert_eq!(t["rating_counts"], serde_json::json!([0, 0, 0, 0, 0]));
+    assert_eq!(t["reasons"], serde_json::json!({}));
+    assert_eq!(t["rated_share"], 0.0, "served tickets, none rated");
 
     let by = |list: &str, key: &str, k: &str| -> Value {
         r[list]
