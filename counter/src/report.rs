@@ -56,6 +56,12 @@ pub fn to_csv(r: &Report) -> Result<String, csv::Error> {
         "service_mean_s",
         "rated",
         "satisfied_share",
+        "rated_share",
+        "rating_1",
+        "rating_2",
+        "rating_3",
+        "rating_4",
+        "rating_5",
     ])?;
     for (kind, key, name, f) in rows(r) {
         w.write_record([
@@ -71,6 +77,12 @@ pub fn to_csv(r: &Report) -> Result<String, csv::Error> {
             opt(f.service_mean_s),
             f.rated.to_string(),
             opt(f.satisfied_share),
+            opt(f.rated_share),
+            f.rating_counts[0].to_string(),
+            f.rating_counts[1].to_string(),
+            f.rating_counts[2].to_string(),
+            f.rating_counts[3].to_string(),
+            f.rating_counts[4].to_string(),
         ])?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
@@ -88,7 +100,7 @@ fn table(title: &str, first: &str, groups: &[Group]) -> String {
         first = html_escape(first),
     );
     if groups.is_empty() {
-        out.push_str("<tr><td colspan=\"10\">Không có số liệu</td></tr>");
+        out.push_str("<tr><td colspan=\"12\">Không có số liệu</td></tr>");
     }
     for g in groups {
         out.push_str(&format!(
@@ -101,11 +113,11 @@ fn table(title: &str, first: &str, groups: &[Group]) -> String {
     out
 }
 
-const HEAD: &str = "<th>Đã cấp</th><th>Đã phục vụ</th><th>Vắng mặt</th><th>Đã hủy</th><th>Chưa xong</th><th>Chờ trung bình (phút)</th><th>Phục vụ trung bình (phút)</th><th>Lượt đánh giá</th><th>Hài lòng</th>";
+const HEAD: &str = "<th>Đã cấp</th><th>Đã phục vụ</th><th>Vắng mặt</th><th>Đã hủy</th><th>Chưa xong</th><th>Chờ trung bình (phút)</th><th>Phục vụ trung bình (phút)</th><th>Lượt đánh giá</th><th>Hài lòng</th><th>Tỉ lệ được đánh giá</th><th>Số lượt mức 1 / 2 / 3 / 4 / 5</th>";
 
 fn cells(f: &Figures) -> String {
     format!(
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
         f.issued,
         f.served,
         f.no_show,
@@ -114,8 +126,29 @@ fn cells(f: &Figures) -> String {
         minutes(f.wait_mean_s),
         minutes(f.service_mean_s),
         f.rated,
-        f.satisfied_share
-            .map_or("—".into(), |s| format!("{:.0} %", s * 100.0)),
+        percent(f.satisfied_share),
+        percent(f.rated_share),
+        f.rating_counts.map(|n| n.to_string()).join(" / "),
+    )
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or("—".into(), |s| format!("{:.0} %", s * 100.0))
+}
+
+/// The reasons given with low marks, most frequent first.
+fn reasons(f: &Figures) -> String {
+    if f.reasons.is_empty() {
+        return String::new();
+    }
+    let mut list: Vec<(&String, &u32)> = f.reasons.iter().collect();
+    list.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let rows: String = list
+        .into_iter()
+        .map(|(r, n)| format!("<tr><td>{}</td><td>{n}</td></tr>", html_escape(r)))
+        .collect();
+    format!(
+        "<h2>Lý do chưa hài lòng</h2><table><thead><tr><th>Lý do</th><th>Số lượt</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 }
 
@@ -135,11 +168,12 @@ pub fn to_html(r: &Report, office: &str) -> String {
 <style>body{{font-family:"Noto Sans",sans-serif;margin:24px;color:#111827}}table{{border-collapse:collapse;margin-bottom:24px}}td,th{{border:1px solid #d1d5db;padding:6px 10px;text-align:right}}td:first-child,th:first-child{{text-align:left}}</style></head>
 <body><h1>Báo cáo tiếp nhận – {office}</h1><p>{period}</p>
 <h2>Tổng cộng</h2><table><thead><tr>{HEAD}</tr></thead><tbody><tr>{totals}</tr></tbody></table>
-{services}{counters}{officers}
-<p>“Chờ”: từ lúc lấy số đến lần gọi đầu tiên. “Phục vụ”: từ lúc bắt đầu (hoặc được gọi) đến lúc hoàn thành. “Hài lòng”: tỉ lệ đánh giá 4 hoặc 5 sao trên trang tra cứu số.</p>
+{reasons}{services}{counters}{officers}
+<p>“Chờ”: từ lúc lấy số đến lần gọi đầu tiên. “Phục vụ”: từ lúc bắt đầu (hoặc được gọi) đến lúc hoàn thành. “Hài lòng”: tỉ lệ đánh giá 4 hoặc 5 trên 5 (trên trang tra cứu số hoặc máy đánh giá tại quầy). “Tỉ lệ được đánh giá”: số phiếu được đánh giá trên số phiếu đã phục vụ.</p>
 </body></html>"#,
         office = html_escape(office),
         totals = cells(&r.totals),
+        reasons = reasons(&r.totals),
         services = table("Theo lĩnh vực", "Lĩnh vực", &r.services),
         counters = table("Theo quầy", "Quầy", &r.counters),
         officers = table("Theo cán bộ", "Cán bộ", &r.officers),

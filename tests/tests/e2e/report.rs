@@ -141,6 +141,14 @@ fn report_per_service_counter_and_officer() {
     assert!(lines[0].starts_with("group,key,name,issued,served,no_show,cancelled"));
     assert!(lines[1].starts_with("total,,,6,2,1,1,2,"), "{}", lines[1]);
     assert!(
+        lines[0].ends_with(
+            ",rated,satisfied_share,rated_share,rating_1,rating_2,rating_3,rating_4,rating_5"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].ends_with(",0,,0,0,0,0,0,0"), "{}", lines[1]);
+    assert!(
         lines
             .iter()
             .any(|l| l.starts_with("service,TP,Tư pháp - Hộ tịch,4,1,1,1,"))
@@ -159,6 +167,8 @@ fn report_per_service_counter_and_officer() {
         "Tư pháp - Hộ tịch",
         "Theo cán bộ",
         "minh",
+        "Tỉ lệ được đánh giá",
+        "0 / 0 / 0 / 0 / 0",
     ] {
         assert!(html.contains(s), "the page shows {s:?}");
     }
