@@ -149,21 +149,38 @@ impl FromRequestParts<AppState> for Reader {
     }
 }
 
+/// The device presenting a token of `role`: 403 `other` for a device of another role, 401
+/// `none` without a token.
+async fn device_of(
+    p: &Parts,
+    st: &AppState,
+    role: DeviceRole,
+    other: &str,
+    none: &str,
+) -> Result<Device, ApiError> {
+    match bearer(p, st).await {
+        Some(Ok(d)) if d.role == role => Ok(d),
+        Some(Ok(_)) => Err(ApiError::forbidden(other)),
+        Some(Err(e)) => Err(e),
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, none)),
+    }
+}
+
 /// A device of the `kiosk` role.
 pub struct KioskDevice(pub Device);
 
 impl FromRequestParts<AppState> for KioskDevice {
     type Rejection = ApiError;
     async fn from_request_parts(p: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
-        match bearer(p, st).await {
-            Some(Ok(d)) if d.role == DeviceRole::Kiosk => Ok(KioskDevice(d)),
-            Some(Ok(_)) => Err(ApiError::forbidden("Thiết bị này không được phép cấp số")),
-            Some(Err(e)) => Err(e),
-            None => Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "Chỉ máy cấp số (kiosk) được cấp số qua API",
-            )),
-        }
+        device_of(
+            p,
+            st,
+            DeviceRole::Kiosk,
+            "Thiết bị này không được phép cấp số",
+            "Chỉ máy cấp số (kiosk) được cấp số qua API",
+        )
+        .await
+        .map(KioskDevice)
     }
 }
 
@@ -173,17 +190,10 @@ pub struct RatingDevice(pub Device);
 impl FromRequestParts<AppState> for RatingDevice {
     type Rejection = ApiError;
     async fn from_request_parts(p: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
-        match bearer(p, st).await {
-            Some(Ok(d)) if d.role == DeviceRole::Rating => Ok(RatingDevice(d)),
-            Some(Ok(_)) => Err(ApiError::forbidden(
-                "Chỉ máy đánh giá tại quầy được làm việc này",
-            )),
-            Some(Err(e)) => Err(e),
-            None => Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "Chỉ máy đánh giá tại quầy được làm việc này",
-            )),
-        }
+        const ONLY: &str = "Chỉ máy đánh giá tại quầy được làm việc này";
+        device_of(p, st, DeviceRole::Rating, ONLY, ONLY)
+            .await
+            .map(RatingDevice)
     }
 }
 
