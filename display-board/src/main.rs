@@ -135,32 +135,16 @@ enum Feed {
 
 impl Feed {
     fn of(cli: &Cli) -> anyhow::Result<Feed> {
-        let Some(url) = &cli.server else {
-            return Ok(Feed::Database);
-        };
-        let url = url.trim().trim_end_matches('/').to_string();
-        if !(url.starts_with("http://") && url.len() > "http://".len()) {
-            return Err(UsageError(format!(
-                "--server '{url}': use the address of counter serve, e.g. http://192.168.1.10:8080"
-            ))
-            .into());
-        }
-        let token = match &cli.token_file {
-            Some(p) => std::fs::read_to_string(p)
-                .map_err(|e| UsageError(format!("--token-file {}: {e}", p.display())))?,
-            None => std::env::var("MOTCUA_DEVICE_TOKEN").map_err(|_| {
-                UsageError(
-                    "--server needs this board's token: --token-file PATH or MOTCUA_DEVICE_TOKEN \
-                     (make one with `counter device-token`)"
-                        .into(),
-                )
-            })?,
-        };
-        let token = token.trim().to_string();
-        if token.is_empty() {
-            return Err(UsageError("the board's device token is empty".into()).into());
-        }
-        Ok(Feed::Server { url, token })
+        Ok(
+            match motcua::cli::device_server(
+                cli.server.as_deref(),
+                cli.token_file.as_deref(),
+                "board",
+            )? {
+                None => Feed::Database,
+                Some((url, token)) => Feed::Server { url, token },
+            },
+        )
     }
 
     /// The follower, and the calls it replayed while catching up (database only; a server's

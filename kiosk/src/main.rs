@@ -114,40 +114,16 @@ enum Queue {
 
 impl Queue {
     fn of(cli: &Cli) -> anyhow::Result<Queue> {
-        let Some(url) = &cli.server else {
-            if cli.token_file.is_some() {
-                return Err(motcua::cli::UsageError(
-                    "--token-file goes with --server URL (the kiosk on the LAN)".into(),
-                )
-                .into());
-            }
-            return Ok(Queue::Local);
-        };
-        let url = url.trim().trim_end_matches('/').to_string();
-        let usage = |m: String| anyhow::Error::from(motcua::cli::UsageError(m));
-        if url.starts_with("https://") {
-            return Err(usage(format!(
-                "--server {url}: the office server speaks http on the office LAN; write http://ADDRESS:PORT"
-            )));
-        }
-        let host = url.strip_prefix("http://").unwrap_or("");
-        if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
-            return Err(usage(format!(
-                "--server {url}: write the office server as http://ADDRESS:PORT, e.g. http://192.168.1.10:8080"
-            )));
-        }
-        let token = match &cli.token_file {
-            Some(f) => std::fs::read_to_string(f)
-                .map_err(|e| usage(format!("--token-file {}: {e}", f.display())))?,
-            None => std::env::var("MOTCUA_DEVICE_TOKEN").unwrap_or_default(),
-        };
-        let token = token.trim().to_string();
-        if token.is_empty() || token.contains(char::is_whitespace) {
-            return Err(usage(
-                "--server needs this kiosk's device token: --token-file FILE or $MOTCUA_DEVICE_TOKEN (make one with `counter device-token --name NAME --role kiosk`)".into(),
-            ));
-        }
-        Ok(Queue::Server { url, token })
+        Ok(
+            match motcua::cli::device_server(
+                cli.server.as_deref(),
+                cli.token_file.as_deref(),
+                "kiosk",
+            )? {
+                None => Queue::Local,
+                Some((url, token)) => Queue::Server { url, token },
+            },
+        )
     }
 
     fn kiosk(&self, cfg: &Config, printer: Option<Printer>) -> anyhow::Result<Kiosk> {

@@ -61,6 +61,50 @@ pub fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
     exit_code_of(err)
 }
 
+/// A LAN device's office server (`--server URL`) and its token (`--token-file F`, else
+/// `$MOTCUA_DEVICE_TOKEN`); `None` without `--server`. `role` names the device kind for the
+/// message on how to make a token (`board`, `kiosk`).
+pub fn device_server(
+    server: Option<&str>,
+    token_file: Option<&std::path::Path>,
+    role: &str,
+) -> Result<Option<(String, String)>, UsageError> {
+    let Some(url) = server else {
+        if token_file.is_some() {
+            return Err(UsageError(
+                "--token-file goes with --server URL (a device on the office LAN)".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let url = url.trim().trim_end_matches('/').to_string();
+    let bad = |why: &str| {
+        UsageError(format!(
+            "--server '{url}': {why}use the address of counter serve, e.g. http://192.168.1.10:8080"
+        ))
+    };
+    if url.starts_with("https://") {
+        return Err(bad("the office server speaks http on the office LAN; "));
+    }
+    let host = url.strip_prefix("http://").unwrap_or("");
+    if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
+        return Err(bad(""));
+    }
+    let token = match token_file {
+        Some(f) => std::fs::read_to_string(f)
+            .map_err(|e| UsageError(format!("--token-file {}: {e}", f.display())))?,
+        None => std::env::var("MOTCUA_DEVICE_TOKEN").unwrap_or_default(),
+    };
+    let token = token.trim().to_string();
+    if token.is_empty() || token.contains(char::is_whitespace) {
+        return Err(UsageError(format!(
+            "--server needs this {role}'s device token: --token-file FILE or $MOTCUA_DEVICE_TOKEN \
+             (make one with `counter device-token --name NAME --role {role}`)"
+        )));
+    }
+    Ok(Some((url, token)))
+}
+
 /// An error that carries its own exit code and line (e.g. the kiosk's "printer not ready", 3).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -101,5 +145,44 @@ pub fn main<T: clap::Parser>(
             };
             std::process::ExitCode::from(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod device_server_tests {
+    use super::device_server;
+
+    #[test]
+    fn a_device_on_the_lan_needs_an_http_address_and_a_token_file() {
+        assert!(device_server(None, None, "kiosk").unwrap().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("token");
+        std::fs::write(&f, "kiosk-door.abc\n").unwrap();
+        assert_eq!(
+            device_server(Some("http://10.0.0.5:8080/"), Some(&f), "kiosk").unwrap(),
+            Some(("http://10.0.0.5:8080".into(), "kiosk-door.abc".into()))
+        );
+        for bad in [
+            "10.0.0.5",
+            "https://10.0.0.5",
+            "http://",
+            "http://10.0.0.5/x",
+        ] {
+            let e = device_server(Some(bad), Some(&f), "board").unwrap_err().0;
+            assert!(
+                e.starts_with("--server '") && e.contains("http://192.168.1.10:8080"),
+                "{bad}: {e}"
+            );
+        }
+        std::fs::write(&f, "  \n").unwrap();
+        let e = device_server(Some("http://10.0.0.5"), Some(&f), "board")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("MOTCUA_DEVICE_TOKEN") && e.contains("--role board"),
+            "{e}"
+        );
+        let e = device_server(None, Some(&f), "kiosk").unwrap_err().0;
+        assert!(e.contains("goes with --server"), "{e}");
     }
 }
