@@ -204,11 +204,6 @@ impl Remote {
         self.pending.len()
     }
 
-    /// The server's address.
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
     fn offline(&self, e: impl std::fmt::Display) -> IssueError {
         IssueError::Offline(format!("cannot reach the office server {}: {e}", self.base))
     }
@@ -278,9 +273,16 @@ impl Remote {
 
     /// Sends the reports still owed; stops at the first that cannot reach the server.
     fn flush(&mut self) -> Result<(), IssueError> {
-        let before = self.pending.len();
+        let on_disk = self.pending.len();
+        self.send_and_save(on_disk)
+    }
+
+    /// Sends what is owed, then makes the outbox file (which holds the first `on_disk`
+    /// reports) hold exactly what is still owed; untouched when nothing changed, so a healthy
+    /// link writes no file per ticket.
+    fn send_and_save(&mut self, on_disk: usize) -> Result<(), IssueError> {
         let r = self.send_owed();
-        if self.pending.len() != before {
+        if self.pending.len() != on_disk {
             self.save();
         }
         r
@@ -308,13 +310,11 @@ impl Remote {
     }
 
     fn report(&mut self, p: Pending) -> Result<(), IssueError> {
+        // The file holds what was owed before `p`: what does not go out now, `p` included,
+        // is written so that it survives a restart of the kiosk.
+        let on_disk = self.pending.len();
         self.pending.push(p);
-        let r = self.send_owed();
-        if !self.pending.is_empty() {
-            // What did not go out must survive a restart of the kiosk.
-            self.save();
-        }
-        match r {
+        match self.send_and_save(on_disk) {
             Err(IssueError::Offline(e)) => {
                 tracing::warn!(error = %e, "the server will be told when it is back");
                 Ok(())
@@ -322,19 +322,16 @@ impl Remote {
             r => r,
         }
     }
+}
 
-    fn ticket_of(&self, t: api::Ticket) -> Ticket {
-        t.into_store()
-    }
-
-    fn reply(&self, r: api::TicketReply) -> Result<Ticket, IssueError> {
-        r.ticket
-            .map(|t| self.ticket_of(t))
-            .ok_or_else(|| IssueError::Refused {
-                status: 200,
-                message: "the office server answered without a ticket".into(),
-            })
-    }
+/// The ticket of a server's answer that must hold one.
+fn reply(r: api::TicketReply) -> Result<Ticket, IssueError> {
+    r.ticket
+        .map(api::Ticket::into_store)
+        .ok_or_else(|| IssueError::Refused {
+            status: 200,
+            message: "the office server answered without a ticket".into(),
+        })
 }
 
 impl Backend for Remote {
@@ -356,7 +353,7 @@ impl Backend for Remote {
         })
         .expect("serialises");
         let issued: api::Issued = self.call("POST", "/api/tickets", Some(&body))?;
-        Ok(self.ticket_of(issued.ticket))
+        Ok(issued.ticket.into_store())
     }
     fn mark_printed(&mut self, id: i64, _now: DateTime<Utc>) -> Result<(), IssueError> {
         self.report(Pending::Printed(id))
@@ -367,7 +364,7 @@ impl Backend for Remote {
     fn record_reprint(&mut self, id: i64, _now: DateTime<Utc>) -> Result<Ticket, IssueError> {
         self.flush()?;
         let r = self.call("POST", &format!("/api/kiosk/tickets/{id}/reprinted"), None)?;
-        self.reply(r)
+        reply(r)
     }
     fn find_number(
         &mut self,
@@ -380,7 +377,7 @@ impl Backend for Remote {
             query.push(("service", s));
         }
         let r = self.call_query("GET", "/api/kiosk/tickets", &query, None)?;
-        self.reply(r)
+        reply(r)
     }
     fn unprinted(&mut self, _now: DateTime<Utc>) -> Result<Vec<(Ticket, bool)>, IssueError> {
         self.flush()?;
@@ -388,12 +385,12 @@ impl Backend for Remote {
         Ok(list
             .tickets
             .into_iter()
-            .map(|u| (self.ticket_of(u.ticket), u.told))
+            .map(|u| (u.ticket.into_store(), u.told))
             .collect())
     }
     fn void_unprinted(&mut self, id: i64, _now: DateTime<Utc>) -> Result<Ticket, IssueError> {
         let r = self.call("POST", &format!("/api/kiosk/tickets/{id}/void"), None)?;
-        self.reply(r)
+        reply(r)
     }
     fn set_printer_status(
         &mut self,

@@ -122,15 +122,11 @@ impl Kiosk {
         bank: display_board::voice::Bank,
         sink: Box<dyn display_board::voice::Sink>,
     ) {
-        let named = self
-            .config()
-            .services
-            .iter()
-            .filter(|s| bank.has(&display_board::voice::Clip::Service(s.code.clone())))
-            .map(|s| s.code.clone())
-            .collect();
+        let mut named = std::collections::HashSet::new();
         for s in &self.config().services {
-            if !bank.has(&display_board::voice::Clip::Service(s.code.clone())) {
+            if bank.has(&display_board::voice::Clip::Service(s.code.clone())) {
+                named.insert(s.code.clone());
+            } else {
                 tracing::info!(service = %s.code, "no linh_vuc_{}.wav in [kiosk] voice_dir: the service's name is not said", s.code);
             }
         }

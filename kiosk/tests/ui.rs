@@ -792,6 +792,27 @@ fn a_kiosk_on_the_lan_says_when_the_server_is_offline_and_recovers() {
         count("SELECT COUNT(*) FROM ticket WHERE printed_at IS NOT NULL"),
         3
     );
+    // A report owed from before a restart goes out with the next one, and the outbox is
+    // emptied then, not left to send it again later.
+    let t2 = restarted
+        .issue("DD", None, true, chrono::Utc::now())
+        .unwrap();
+    let t3 = restarted
+        .issue("DD", None, true, chrono::Utc::now())
+        .unwrap();
+    std::fs::write(
+        kiosk::backend::outbox_path(&kcfg),
+        format!("printed {}\n", t2.id),
+    )
+    .unwrap();
+    let mut again = kiosk::Remote::new(kcfg.clone(), &format!("http://{addr}"), &token);
+    again.mark_printed(t3.id, chrono::Utc::now()).unwrap();
+    assert_eq!(again.owed(), 0);
+    assert!(!kiosk::backend::outbox_path(&kcfg).exists(), "emptied");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM ticket WHERE printed_at IS NOT NULL"),
+        5
+    );
     let (stop, handle) = server;
     stop.send(()).unwrap();
     handle.join().unwrap();
