@@ -446,30 +446,34 @@ impl<L: Link> LinkPrinter<L> {
         self.broken
     }
 
+    fn no_answer(&self) -> PrintError {
+        PrintError::NoAnswer {
+            port: self.port.clone(),
+            hint: self.hint,
+        }
+    }
+
+    /// The link failed other than by a timeout: no answer, and the link must be opened again.
+    fn lost(&mut self) -> PrintError {
+        self.broken = true;
+        self.no_answer()
+    }
+
     fn query(&mut self, n: u8, timeout: Duration) -> Result<u8, PrintError> {
-        let no_answer = |p: &Self| PrintError::NoAnswer {
-            port: p.port.clone(),
-            hint: p.hint,
-        };
         // Stale bytes (a late answer to an earlier query) would be read as this answer.
         if let Err(e) = self.link.clear_input()
             && e.kind() != io::ErrorKind::TimedOut
         {
-            self.broken = true;
-            return Err(no_answer(self));
+            return Err(self.lost());
         }
-        if self.link.set_timeout(timeout).is_err() {
-            self.broken = true;
-            return Err(no_answer(self));
-        }
-        if self
-            .link
-            .write_all(&[STATUS_REQUEST[0], STATUS_REQUEST[1], n])
-            .and_then(|()| self.link.flush())
-            .is_err()
+        if self.link.set_timeout(timeout).is_err()
+            || self
+                .link
+                .write_all(&[STATUS_REQUEST[0], STATUS_REQUEST[1], n])
+                .and_then(|()| self.link.flush())
+                .is_err()
         {
-            self.broken = true;
-            return Err(no_answer(self));
+            return Err(self.lost());
         }
         let deadline = Instant::now() + timeout;
         let mut b = [0u8; 1];
@@ -479,13 +483,10 @@ impl<L: Link> LinkPrinter<L> {
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => {
-                    self.broken = true;
-                    return Err(no_answer(self));
-                }
+                Err(_) => return Err(self.lost()),
             }
             if Instant::now() >= deadline {
-                return Err(no_answer(self));
+                return Err(self.no_answer());
             }
         }
     }
