@@ -76,57 +76,48 @@ pub(super) async fn act(
         .parse()
         .map_err(|_| ApiError::bad("Mã phiếu không hợp lệ"))?;
     let now = st.now();
-    let name = d.name.clone();
-    let ours = move |s: &motcua::Store| -> motcua::Result<bool> {
-        Ok(s.issued_by(id)?.as_deref() == Some(name.as_str()))
-    };
-    let exists = |r: Result<bool, ApiError>| match r {
-        // No such ticket reads as "not ours": ids of other kiosks are not revealed.
-        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => Ok(false),
-        r => r,
-    };
+    // Only `reprinted` may name another kiosk's ticket; a missing id reads as "not ours", so
+    // ids of other kiosks are not revealed.
+    if matches!(action.as_str(), "printed" | "print-failed" | "void") {
+        let name = d.name.clone();
+        let ours = st
+            .read(move |s| Ok(s.issued_by(id)?.as_deref() == Some(name.as_str())))
+            .await?;
+        if !ours {
+            return Err(not_ours());
+        }
+    }
     let t = match action.as_str() {
-        "printed" | "print-failed" | "void" => {
-            if !exists(st.read(ours).await)? {
-                return Err(not_ours());
-            }
+        "printed" => {
+            st.write(move |s| {
+                s.mark_printed(id, now)?;
+                s.ticket(id)
+            })
+            .await?
+        }
+        "print-failed" => {
+            st.write(move |s| {
+                s.mark_print_failed(id)?;
+                s.ticket(id)
+            })
+            .await?
+        }
+        "void" => {
             let name = d.name.clone();
-            match action.as_str() {
-                "printed" => {
-                    st.write(move |s| {
-                        s.mark_printed(id, now)?;
-                        s.ticket(id)
-                    })
-                    .await?
-                }
-                "print-failed" => {
-                    st.write(move |s| {
-                        s.mark_print_failed(id)?;
-                        s.ticket(id)
-                    })
-                    .await?
-                }
-                _ => {
-                    let pending = st
-                        .read(move |s| s.unprinted(Some(&name), now))
-                        .await?
-                        .into_iter()
-                        .any(|(t, told)| t.id == id && !told);
-                    if !pending {
-                        return Err(ApiError::new(
-                            axum::http::StatusCode::CONFLICT,
-                            "Phiếu này đã được in hoặc đã báo cho công dân, không hủy được",
-                        ));
-                    }
-                    st.write(move |s| s.void_unprinted(id, now)).await?
-                }
+            let pending = st
+                .read(move |s| s.unprinted(Some(&name), now))
+                .await?
+                .into_iter()
+                .any(|(t, told)| t.id == id && !told);
+            if !pending {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::CONFLICT,
+                    "Phiếu này đã được in hoặc đã báo cho công dân, không hủy được",
+                ));
             }
+            st.write(move |s| s.void_unprinted(id, now)).await?
         }
         "reprinted" => {
-            let t = exists(st.read(move |s| s.ticket(id).map(|_| true)).await)?;
-            if !t {
-                return Err(ApiError::not_found("Không tìm thấy phiếu"));
-            }
             st.write(move |s| {
                 let t = s.ticket(id)?;
                 if t.status == motcua::Status::Cancelled || t.business_date != s.business_date(now)
