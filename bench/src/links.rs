@@ -111,7 +111,7 @@ pub fn links_bench(o: Links) -> anyhow::Result<()> {
         let mut k = kiosk::Kiosk::new(remote, Some(printer(&cfg)?));
         let lat = press_to_last_byte(&mut k, o.count)?;
         report("kiosk --server (loopback) + tcp:// printer", o.count, &lat);
-        let waiting = server_check(&dir.join("server.db"))?;
+        let waiting = server_check(&server_cfg)?;
         if waiting != i64::from(o.count) {
             bail!("the server holds {waiting} tickets, not {}", o.count);
         }
@@ -123,12 +123,8 @@ pub fn links_bench(o: Links) -> anyhow::Result<()> {
 
 /// The server's tickets (all waiting: nobody calls), after checking that none was left print
 /// pending (each `printed` report reached it).
-fn server_check(db: &Path) -> anyhow::Result<i64> {
-    let cfg_text = PRINT_CONFIG.replace("\"print.db\"", &format!("{:?}", db.display().to_string()));
-    let path = db.with_extension("check.toml");
-    std::fs::write(&path, cfg_text)?;
-    let cfg = Config::load(Some(&path))?;
-    let store = Store::open_reader(&cfg)?;
+fn server_check(server_cfg: &Path) -> anyhow::Result<i64> {
+    let store = Store::open_reader(&Config::load(Some(server_cfg))?)?;
     let n = store.unprinted(Some("kiosk-bench"), Utc::now())?.len();
     if n != 0 {
         bail!("{n} tickets left print pending on the server");
