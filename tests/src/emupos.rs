@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::free_port;
+
 /// A running emulator with one printer, `kiosk`, on a pty and on a loopback TCP port (a LAN
 /// printer's raw port 9100).
 pub struct Emupos {
@@ -26,14 +28,6 @@ fn emupos_bin() -> PathBuf {
         p.display()
     );
     p
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Polls `f` until it returns `Some`, or panics after `limit` naming `what`.

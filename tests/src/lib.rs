@@ -7,6 +7,20 @@ pub mod emupos;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A loopback address no one listens on now (`127.0.0.1:PORT`): for a server that must come
+/// back on the same address after a restart, or a second listener.
+pub fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// The port of [`free_addr`].
+pub fn free_port() -> u16 {
+    free_addr().port()
+}
+
 /// The folder holding the workspace's built binaries (`target/debug` for `cargo test`).
 pub fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current test executable");

@@ -157,11 +157,7 @@ fn a_board_on_the_lan_follows_the_server_across_its_restart() {
     office.issue(&["TP"; 10]);
     let before = call(&office, 1);
     // A fixed address, so the restarted server is where the board looks for it.
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .to_string();
+    let addr = motcua_e2e::free_addr().to_string();
     let server = serve_on(&office, &addr);
     let board = Board::start_remote(&office, &server.base, &token);
     let first = board.next(1);

@@ -34,11 +34,7 @@ fn chromedriver() -> (Driver, String) {
         std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
         "Chromium and chromedriver are missing: run scripts/setup.sh (Debian packages chromium, chromium-driver)"
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = motcua_e2e::free_port();
     let mut child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .stdout(Stdio::piped())

@@ -68,11 +68,7 @@ fn a_kiosk_on_the_lan_issues_through_the_server_and_prints_on_its_own_printer() 
     let token = add_device(&office, "kiosk-door", "kiosk");
     let other = add_device(&office, "kiosk-hall", "kiosk");
     let board = add_device(&office, "board-hall", "board");
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .to_string();
+    let addr = motcua_e2e::free_addr().to_string();
     let server = serve_on(&office, &addr);
     let emu = Emupos::start();
     let k = kiosk_box(&emu.tcp());

@@ -139,10 +139,7 @@ fn a_citizen_follows_the_ticket_and_rates_once() {
 /// the staff console stays on the main address.
 #[test]
 fn the_public_listener_serves_only_status_pages() {
-    let public = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let public = motcua_e2e::free_addr();
     let office = Office::with_config(&format!(
         "{office}\n[status]\nbase_url = \"http://{public}\"\nlisten = \"{public}\"\n",
         office = OFFICE_CONFIG.as_str()
