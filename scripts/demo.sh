@@ -46,7 +46,7 @@ until grep -q "listening on" demo-run/serve.out; do
     sleep 0.1
 done
 URL=$(sed -n 's/^listening on //p' demo-run/serve.out)
-echo "Staff console: $URL  (officer: lan / PIN 2468, pick a counter; supervisor: giamsat / PIN 1357, \"Giám sát\")"
+echo "Staff console: $URL  (officer: lan / PIN 246810, pick a counter; supervisor: giamsat / PIN 135790, \"Giám sát\")"
 
 headless=0
 if [ -z "${DISPLAY:-}" ]; then
