@@ -138,6 +138,14 @@ enum Command {
         #[arg(long, value_name = "N")]
         counter: Option<u32>,
     },
+    /// Make a one-time code that pairs a browser (a TV as the board, a tablet as a counter's
+    /// rating screen) as a device of the config's [[devices]]: open http://SERVER/pair on it and
+    /// type the code. Only its hash is kept; it works once, within 15 minutes.
+    Pair {
+        /// The device's name in [[devices]] (role board or rating).
+        #[arg(long)]
+        name: String,
+    },
     /// Show the queue: waiting per service and each counter's current ticket.
     Queue {
         /// Print exactly one JSON object on stdout.
@@ -263,6 +271,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             out,
         } => return report(&store, &cfg, &from, &to, format, &out),
+        Command::Pair { name } => return pair(&mut store, &cfg, &name),
         Command::Pause(at) => return pause(&mut store, &at, true),
         Command::Resume(at) => return pause(&mut store, &at, false),
         Command::Queue { json } => {
@@ -436,6 +445,45 @@ fn device_token(name: &str, role: &str, counter: Option<u32>) -> anyhow::Result<
     println!("# Put this in the server's config (only the hash is kept there):");
     println!(
         "[[devices]]\nname = \"{name}\"\nrole = \"{role}\"{counter_line}\ntoken_hash = \"{hash}\""
+    );
+    Ok(())
+}
+
+fn pair(store: &mut Store, cfg: &Config, name: &str) -> anyhow::Result<()> {
+    use counter::http::screens::{PAIRING_CODE_DIGITS, PAIRING_CODE_MINUTES};
+    let Some(d) = cfg.devices.iter().find(|d| d.name == name) else {
+        return Err(UsageError(format!(
+            "--name '{name}': no such device in [[devices]] of the config (make one with counter device-token)"
+        ))
+        .into());
+    };
+    if d.role == DeviceRole::Kiosk {
+        return Err(UsageError(format!(
+            "--name '{name}' is a kiosk: it runs the kiosk program with its token, not a browser"
+        ))
+        .into());
+    }
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("no random bytes for the code: {e}"))?;
+    // 64 random bits modulo 10^8: every code equally likely, to one part in 10^11.
+    let code = format!(
+        "{:0width$}",
+        u64::from_le_bytes(bytes) % 10u64.pow(PAIRING_CODE_DIGITS as u32),
+        width = PAIRING_CODE_DIGITS
+    );
+    let hash = motcua::secret::hash_token(&code).map_err(anyhow::Error::msg)?;
+    let now = Utc::now();
+    let until = now + chrono::TimeDelta::minutes(PAIRING_CODE_MINUTES);
+    store.set_pairing_code(name, &hash, until)?;
+    let local = until.with_timezone(&cfg.office.timezone).format("%H:%M");
+    println!(
+        "Mã ghép nối của {name}: {} {}",
+        &code[..PAIRING_CODE_DIGITS / 2],
+        &code[PAIRING_CODE_DIGITS / 2..]
+    );
+    println!(
+        "Mở http://ĐỊA-CHỈ-MÁY-CHỦ:8080/pair trên thiết bị và nhập mã này. Mã dùng được một lần, đến {local}."
     );
     Ok(())
 }

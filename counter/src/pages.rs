@@ -327,8 +327,8 @@ pub fn status(
     )
 }
 
-/// Every SSE event kind the pages refresh on (a JavaScript array literal).
-const EVENT_KINDS: &str = "['issued','called','recalled','started','finished','no_show','held','unheld','reactivated','transferred','cancelled','voided','reprinted','changed']";
+/// Every SSE event kind the pages refresh on (a JSON array, so a JavaScript literal too).
+pub const EVENT_KINDS: &str = r#"["issued","called","recalled","started","finished","no_show","held","unheld","reactivated","transferred","cancelled","voided","reprinted","changed"]"#;
 
 const STYLE: &str = r#"<style>
 body{font-family:"Noto Sans",sans-serif;margin:0;background:#f2f5f9;color:#111827}

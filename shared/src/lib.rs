@@ -17,6 +17,7 @@ pub mod secret;
 pub mod store;
 pub mod ticket;
 pub mod vi;
+pub mod voice;
 pub mod wake;
 
 pub use config::Config;

@@ -11,8 +11,10 @@ use embedded_graphics::Pixel;
 use embedded_graphics::pixelcolor::{BinaryColor, Rgb888, RgbColor};
 use embedded_graphics::prelude::*;
 
-static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Regular.ttf");
-static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Bold.ttf");
+/// Noto Sans Regular, shipped (the server also serves it to browser screens).
+pub static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Regular.ttf");
+/// Noto Sans Bold, shipped.
+pub static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Bold.ttf");
 
 static REGULAR: LazyLock<FontRef<'static>> =
     LazyLock::new(|| FontRef::try_from_slice(REGULAR_TTF).expect("shipped Noto Sans Regular"));

@@ -64,26 +64,24 @@ impl Rgb {
         out
     }
 
-    /// Reads a PNG (RGB or RGBA, 8 bits; alpha dropped).
+    /// Reads a PNG file (RGB or RGBA, 8 bits; alpha dropped).
     pub fn load(path: &Path) -> Result<Rgb, String> {
-        let file = std::fs::File::open(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| format!("{}: {e}; create it with UPDATE_GOLDEN=1", path.display()))?;
-        let mut dec = png::Decoder::new(std::io::BufReader::new(file))
+        Rgb::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Decodes PNG bytes (RGB or RGBA, 8 bits; alpha dropped), e.g. a browser's screenshot.
+    pub fn decode(png_bytes: &[u8]) -> Result<Rgb, String> {
+        let mut dec = png::Decoder::new(std::io::Cursor::new(png_bytes))
             .read_info()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| e.to_string())?;
         let mut buf = vec![0; dec.output_buffer_size().unwrap_or(0)];
-        let info = dec
-            .next_frame(&mut buf)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let info = dec.next_frame(&mut buf).map_err(|e| e.to_string())?;
         let channels = match info.color_type {
             png::ColorType::Rgb => 3,
             png::ColorType::Rgba => 4,
-            other => {
-                return Err(format!(
-                    "{}: unsupported PNG colour {other:?}",
-                    path.display()
-                ));
-            }
+            other => return Err(format!("unsupported PNG colour {other:?}")),
         };
         let pixels = buf[..info.buffer_size()]
             .chunks(channels)

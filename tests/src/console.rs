@@ -199,7 +199,15 @@ pub fn add_user(office: &Office, login: &str, pin: &str, role: &str) {
 /// Makes an API token for a device with `counter device-token`, adds its `[[devices]]` entry
 /// (the hash) to the office's config, and returns the token.
 pub fn add_device(office: &Office, name: &str, role: &str) -> String {
-    let out = office.run("counter", &["device-token", "--name", name, "--role", role]);
+    add_device_with(office, name, role, &[])
+}
+
+/// [`add_device`] with more arguments of `counter device-token` (`--counter N` of a rating
+/// tablet).
+pub fn add_device_with(office: &Office, name: &str, role: &str, extra: &[&str]) -> String {
+    let mut args = vec!["device-token", "--name", name, "--role", role];
+    args.extend_from_slice(extra);
+    let out = office.run("counter", &args);
     assert!(
         out.status.success(),
         "{}",

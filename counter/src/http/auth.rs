@@ -442,10 +442,17 @@ impl Auth {
         ok && real
     }
 
-    /// The device holding `token` (`NAME.SECRET`), if any. A token naming no device is refused
-    /// without an argon2 check; a known name with a wrong secret counts a failure, and the
-    /// name is locked like a login after [`MAX_FAILURES`].
-    pub async fn device(&self, cfg: &Arc<Config>, token: &str) -> Option<Device> {
+    /// The device holding `token` (`NAME.SECRET`), if any: the device's own token (its hash in
+    /// the config) or the token of a browser paired as it (`paired`: their hashes, read only
+    /// when the token is not known yet). A token naming no device is refused without an argon2
+    /// check; a known name with a wrong secret counts a failure, and the name is locked like a
+    /// login after [`MAX_FAILURES`].
+    pub async fn device(
+        &self,
+        cfg: &Arc<Config>,
+        token: &str,
+        paired: impl std::future::Future<Output = Vec<String>>,
+    ) -> Option<Device> {
         let (name, secret) = token.rsplit_once('.')?;
         if secret.len() != DEVICE_TOKEN_LEN || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
@@ -469,11 +476,12 @@ impl Auth {
                 );
                 return None;
             }
-            let hash = cfg.devices[index].token_hash.clone();
+            let mut hashes = vec![cfg.devices[index].token_hash.clone()];
+            hashes.extend(paired.await);
             let t = token.to_string();
             let ok = self
                 .hasher
-                .run(move || motcua::secret::verify(&t, &hash))
+                .run(move || hashes.iter().any(|h| motcua::secret::verify(&t, h)))
                 .await
                 .unwrap_or(false);
             if !ok {

@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -122,21 +122,38 @@ async fn revoke_sessions(store: &Arc<Mutex<Store>>, auth: &Arc<Auth>) {
     }
 }
 
-/// `GET /api/events`.
+/// `?after=ID` of `GET /api/events`.
+#[derive(serde::Deserialize)]
+pub(super) struct After {
+    after: Option<String>,
+}
+
+/// An event id of a request: a number, 0 or more.
+fn event_id(v: Option<&str>, what: &str) -> Result<Option<i64>, ApiError> {
+    v.map(|s| {
+        s.trim()
+            .parse()
+            .ok()
+            .filter(|n: &i64| *n >= 0)
+            .ok_or(ApiError::bad(format!("{what} không hợp lệ")))
+    })
+    .transpose()
+}
+
+/// `GET /api/events`: replays the events after `Last-Event-ID` (or, on a browser's first
+/// connection, which cannot set the header, after `?after=`), then follows live.
 pub(super) async fn stream(
     State(st): State<AppState>,
     who: Reader,
     headers: HeaderMap,
+    Query(q): Query<After>,
 ) -> Result<Response, ApiError> {
-    let from: Option<i64> = match headers.get("last-event-id") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-                .filter(|n: &i64| *n >= 0)
-                .ok_or(ApiError::bad("Last-Event-ID không hợp lệ"))?,
-        ),
+    let header = headers
+        .get("last-event-id")
+        .map(|v| v.to_str().unwrap_or("-"));
+    let from = match header {
+        Some(_) => event_id(header, "Last-Event-ID")?,
+        None => event_id(q.after.as_deref(), "after")?,
     };
     tracing::info!(who = who.who(), from, "event stream opened");
     // Subscribe first, then replay: nothing falls between the two.

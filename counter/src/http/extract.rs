@@ -103,19 +103,50 @@ impl FromRequestParts<AppState> for SupervisorWrite {
     }
 }
 
-/// The device presenting `Authorization: Bearer TOKEN`: `None` without the header.
+/// Name of the cookie a paired browser (the TV's board, a rating tablet) keeps its device
+/// token in.
+pub const DEVICE_COOKIE: &str = "motcua_device";
+/// A paired browser's changes carry this header: a form on another site cannot send it.
+pub const DEVICE_HEADER: &str = "x-motcua-device";
+
+/// The device presenting `Authorization: Bearer TOKEN` or, from a paired browser, the device
+/// cookie: `None` without either.
 async fn bearer(p: &Parts, st: &AppState) -> Option<Result<Device, ApiError>> {
-    let v = p.headers.get(header::AUTHORIZATION)?;
     let refused = || ApiError::new(StatusCode::UNAUTHORIZED, "Mã thiết bị không hợp lệ");
-    let Some(token) = v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
-        return Some(Err(refused()));
+    let token = match p.headers.get(header::AUTHORIZATION) {
+        Some(v) => match v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) {
+            Some(t) => t.trim().to_string(),
+            None => return Some(Err(refused())),
+        },
+        None => {
+            let t = cookie(&p.headers, DEVICE_COOKIE)?;
+            if !p.method.is_safe() && !p.headers.contains_key(DEVICE_HEADER) {
+                return Some(Err(ApiError::forbidden(
+                    "Yêu cầu không đến từ trang của thiết bị",
+                )));
+            }
+            t
+        }
     };
-    Some(
-        st.auth
-            .device(&st.cfg, token.trim())
+    Some(device_by_token(st, &token).await.ok_or_else(refused))
+}
+
+/// The device of `token`: its own token or a browser paired as it.
+pub async fn device_by_token(st: &AppState, token: &str) -> Option<Device> {
+    let name = token.rsplit_once('.')?.0.to_string();
+    let hash = st
+        .cfg
+        .devices
+        .iter()
+        .find(|d| d.name == name)?
+        .token_hash
+        .clone();
+    let paired = async {
+        st.read(move |s| s.paired_tokens(&name, &hash))
             .await
-            .ok_or_else(refused),
-    )
+            .unwrap_or_default()
+    };
+    st.auth.device(&st.cfg, token, paired).await
 }
 
 /// Who reads the queue: a signed-in officer or a device.

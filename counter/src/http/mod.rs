@@ -15,6 +15,7 @@ pub mod kiosk;
 pub mod login;
 pub mod monitor;
 pub mod rating;
+pub mod screens;
 pub mod serve;
 pub mod status;
 
@@ -55,6 +56,8 @@ pub struct AppState {
     clock: Arc<dyn Clock>,
     /// Turns true when the server shuts down: event streams and the poller end.
     stop: watch::Receiver<bool>,
+    /// The board's voice (`[board] voice_dir` over the shipped clips), for the web board.
+    voice: Arc<motcua::voice::Bank>,
 }
 
 /// Runs `f` with `store` on the blocking pool.
@@ -118,6 +121,10 @@ impl Server {
         let reader = Store::open_reader(&cfg)?;
         let (tx, _) = broadcast::channel(1024);
         let (stop, stop_rx) = watch::channel(false);
+        let voice = motcua::voice::Bank::load(cfg.board.voice_dir.as_deref()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "[board] voice_dir: the web board uses the shipped voice");
+            motcua::voice::Bank::load(None).expect("the shipped voice decodes")
+        });
         let state = AppState {
             cfg: Arc::new(cfg),
             store: Arc::new(Mutex::new(store)),
@@ -127,6 +134,7 @@ impl Server {
             committed: Arc::default(),
             clock,
             stop: stop_rx,
+            voice: Arc::new(voice),
         };
         // Commits by other processes (kiosks, the CLI) wake the poller too.
         let committed = state.committed.clone();
@@ -205,6 +213,11 @@ pub fn router(st: AppState) -> Router {
         .route("/api/kiosk/printer", axum::routing::put(kiosk::printer))
         .route("/api/rate/{counter}", get(rating::state).post(rating::rate))
         .route("/api/events", get(events::stream))
+        .route("/board", get(screens::board))
+        .route("/rate/{counter}", get(screens::rate))
+        .route("/pair", get(screens::pair_page).post(screens::pair))
+        .route("/web/{file}", get(screens::asset))
+        .route("/voice/call.wav", get(screens::call_wav))
         .merge(public_routes())
         .fallback(|| async { ApiError::no_route() })
         .with_state(st);

@@ -12,7 +12,11 @@ use super::error::ApiError;
 use super::extract::{Body, RatingDevice};
 
 /// The counter of the path, which must be the device's own.
-fn own_counter(st: &AppState, d: &super::auth::Device, counter: &str) -> Result<u32, ApiError> {
+pub(super) fn own_counter(
+    st: &AppState,
+    d: &super::auth::Device,
+    counter: &str,
+) -> Result<u32, ApiError> {
     let n: u32 = counter
         .parse()
         .map_err(|_| ApiError::not_found("Không có quầy này"))?;

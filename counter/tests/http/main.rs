@@ -3,3 +3,4 @@
 mod hardening;
 mod matrix;
 mod office;
+mod screens;

@@ -165,6 +165,43 @@ const MATRIX: &[Row] = &[
         r#"{"ticket": {id}, "score": 5}"#,
         [401, 401, 401, 401, 403, 403, 403],
     ),
+    // The browser screens (#12): pages for their devices (unpaired: to the pairing form), their
+    // files for anyone, the spoken call for whoever reads the queue.
+    row("GET", "/board", "", [303, 200, 200, 200, 200, 403, 403]),
+    row("GET", "/rate/1", "", [303, 303, 303, 303, 403, 403, 200]),
+    row("GET", "/rate/2", "", [303, 303, 303, 303, 403, 403, 403]),
+    row("GET", "/rate/x", "", [303, 303, 303, 303, 404, 404, 404]),
+    row("GET", "/pair", "", [200, 200, 200, 200, 200, 200, 200]),
+    row(
+        "GET",
+        "/web/board.js",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/web/NotoSans-Bold.ttf",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/web/../motcua.toml",
+        "",
+        [404, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "GET",
+        "/voice/call.wav?number={number}&counter=1",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/voice/call.wav?number={number}&counter=99",
+        "",
+        [401, 404, 404, 404, 404, 404, 404],
+    ),
     row("GET", "/t/{token}", "", [200, 200, 200, 200, 200, 200, 200]),
     row(
         "POST",

@@ -121,8 +121,9 @@ impl Office {
         {
             String::new()
         } else {
-            let b = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
-            String::from_utf8(b.to_vec()).unwrap()
+            // Fonts and sound are bytes: read as text (lossy), only their status matters here.
+            let b = axum::body::to_bytes(r.into_body(), 4 << 20).await.unwrap();
+            String::from_utf8_lossy(&b).into_owned()
         };
         let _ = location;
         (status, body, cookies.into_iter().next())

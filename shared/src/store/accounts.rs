@@ -1,4 +1,4 @@
-//! Officers' accounts: logins, PIN hashes, roles.
+//! Officers' accounts (logins, PIN hashes, roles) and browsers paired as devices.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -96,6 +96,82 @@ impl Store {
                 return Err(Error::UnknownOfficer(login.to_string()));
             }
             Ok(())
+        })
+    }
+}
+
+impl Store {
+    /// Keeps a pairing code for `device` (its argon2 hash) until `expires_at`, replacing the
+    /// device's earlier code.
+    pub fn set_pairing_code(
+        &mut self,
+        device: &str,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO pairing_code (device, code_hash, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (device) DO UPDATE SET code_hash = ?2, expires_at = ?3",
+                params![device, code_hash, ms(expires_at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The pairing codes not expired at `now`: (device, code hash).
+    pub fn pairing_codes(&self, now: DateTime<Utc>) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT device, code_hash FROM pairing_code WHERE expires_at > ?1 ORDER BY device",
+        )?;
+        let rows = stmt.query_map([ms(now)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Pairs a browser as `device`: its code is used up (and expired codes go), and the
+    /// browser's token is kept as `token_hash`, valid under the device's `device_hash`.
+    /// Refused when the code was taken meanwhile (two browsers typing the same code).
+    pub fn pair_browser(
+        &mut self,
+        device: &str,
+        code_hash: &str,
+        token_hash: &str,
+        device_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            let taken = tx.execute(
+                "DELETE FROM pairing_code WHERE device = ?1 AND code_hash = ?2 AND expires_at > ?3",
+                params![device, code_hash, ms(now)],
+            )?;
+            tx.execute("DELETE FROM pairing_code WHERE expires_at <= ?1", [ms(now)])?;
+            if taken == 0 {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO paired_browser (device, token_hash, device_hash, paired_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![device, token_hash, device_hash, ms(now)],
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// The token hashes of browsers paired as `device` under its current `device_hash`.
+    pub fn paired_tokens(&self, device: &str, device_hash: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT token_hash FROM paired_browser WHERE device = ?1 AND device_hash = ?2
+             ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([device, device_hash], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Forgets every browser paired as `device` (and its pending code); returns how many.
+    pub fn unpair(&mut self, device: &str) -> Result<usize> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM pairing_code WHERE device = ?1", [device])?;
+            Ok(tx.execute("DELETE FROM paired_browser WHERE device = ?1", [device])?)
         })
     }
 }

@@ -5,9 +5,9 @@ use crate::error::{Error, Result};
 use super::Store;
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -100,6 +100,24 @@ ALTER TABLE rating ADD COLUMN counter INTEGER;
 ALTER TABLE rating ADD COLUMN officer TEXT;
 ALTER TABLE rating ADD COLUMN reason TEXT;
 ALTER TABLE rating ADD COLUMN device TEXT;
+"#,
+    r#"
+-- Browsers paired as a device of [[devices]] (a TV's browser as the board, a tablet as a
+-- counter's rating screen). `counter pair` makes a one-time code, kept only as an argon2 hash
+-- until it expires; the browser that types it gets a token of its own, also kept only as a
+-- hash, valid while the device's token in the config is the one it was paired under.
+CREATE TABLE pairing_code (
+    device     TEXT    PRIMARY KEY,
+    code_hash  TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE paired_browser (
+    id          INTEGER PRIMARY KEY,
+    device      TEXT    NOT NULL,
+    token_hash  TEXT    NOT NULL,
+    device_hash TEXT    NOT NULL,
+    paired_at   INTEGER NOT NULL
+);
 "#,
 ];
 

@@ -4,95 +4,16 @@
 //! database and comes out of `/api/events`.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use fantoccini::key::Key;
-use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use fantoccini::{Client as Browser, Locator};
 use motcua_e2e::Office;
 use motcua_e2e::console::{Client, add_user, serve};
 use serde_json::{Value, json};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// How long a page change may take before the test fails.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts chromedriver on a free port and waits until it says it is ready.
-fn chromedriver() -> (Driver, String) {
-    assert!(
-        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
-        "Chromium and chromedriver are missing: run scripts/setup.sh (Debian packages chromium, chromium-driver)"
-    );
-    let port = motcua_e2e::free_port();
-    let mut child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "chromedriver ended before it was ready"
-        );
-        if line.contains("started successfully") {
-            break;
-        }
-    }
-    // Keep draining its output so it never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    (Driver(child), format!("http://127.0.0.1:{port}"))
-}
-
-async fn browser(driver: &str, profile: &std::path::Path) -> Browser {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,900", format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver)
-        .await
-        .expect("open a Chromium session")
-}
-
-/// Waits until the element `css` shows `want` (the page updates itself from the API and SSE).
-async fn wait_text(b: &Browser, css: &str, want: &str) {
-    let deadline = Instant::now() + PATIENCE;
-    let mut seen = String::new();
-    while Instant::now() < deadline {
-        if let Ok(e) = b.find(Locator::Css(css)).await {
-            seen = e.text().await.unwrap_or_default();
-            if seen.trim() == want {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{css} shows {seen:?}, not {want:?}");
-}
+use crate::chromium::{PATIENCE, browser, chromedriver, screenshot, wait_text};
 
 async fn sign_in(b: &Browser, base: &str, login: &str, pin: &str, counter: u32) {
     b.goto(&format!("{base}/login")).await.unwrap();
@@ -310,12 +231,4 @@ fn an_officer_works_the_queue_in_chromium() {
         assert_eq!(ticket(&office, "1003").0, "cancelled");
         b.close().await.unwrap();
     });
-}
-
-/// Saves a screenshot into $MOTCUA_SCREENSHOTS when set (to look at the pages).
-async fn screenshot(b: &Browser, name: &str) {
-    if let Ok(dir) = std::env::var("MOTCUA_SCREENSHOTS") {
-        let png = b.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
-    }
 }

@@ -4,6 +4,7 @@
 mod architecture;
 mod board;
 mod browser;
+mod chromium;
 mod cli;
 mod concurrency;
 mod console;
@@ -13,6 +14,7 @@ mod lan_kiosk;
 mod links;
 mod printing;
 mod report;
+mod screens;
 mod shutdown;
 mod sigkill;
 mod status_page;
