@@ -3,6 +3,7 @@
 
 mod flood;
 mod links;
+mod screens;
 
 use std::fs::File;
 use std::io::Write;
@@ -92,6 +93,10 @@ enum Cmd {
     /// Press to last byte on each printer link (emupos as a serial, usb: and tcp:// printer)
     /// and for a kiosk on the LAN through `counter serve` (loopback).
     Links(links::Links),
+    /// The browser screens: call committed → web board page updated in headless Chromium,
+    /// `counter serve`'s memory with boards and rating tablets connected, and the board page's
+    /// memory over a compressed day of calls.
+    Screens(screens::Screens),
 }
 
 /// The write benchmark's office: one service, 8 counters.
@@ -120,6 +125,7 @@ fn main() -> anyhow::Result<()> {
         } => console_bench(officers, actions, clients, calls, think_ms),
         Cmd::Flood(f) => flood::flood_bench(f),
         Cmd::Links(l) => links::links_bench(l),
+        Cmd::Screens(o) => screens::run(&o),
     }
 }
 

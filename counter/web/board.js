@@ -181,6 +181,8 @@
   function announce(number, counter) {
     board.announced.push({number, counter});
     if (board.announced.length > 200) board.announced.splice(0, board.announced.length - 200);
+    // Sound still locked: the call is shown; nothing is fetched or kept for later.
+    if (audio().state !== 'running') { soundButton(); return; }
     queue.push({number, counter, wav: fetch('/voice/call.wav?number=' + encodeURIComponent(number) + '&counter=' + counter).then(r => r.ok ? r.arrayBuffer() : null).catch(() => null)});
     play();
   }

@@ -614,6 +614,56 @@ pub struct RateBody {
     pub reason: Option<String>,
 }
 
+/// A counter by its name, for a browser screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterName {
+    /// Counter number.
+    pub number: u32,
+    /// Its name, e.g. "Quầy 3".
+    pub name: String,
+}
+
+/// A service by its name, for a browser screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceName {
+    /// Service code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// What the web board's page (`GET /board`) is given in its `#config` element.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardPage {
+    /// The office's name.
+    pub office: String,
+    /// Its time zone (IANA), for the clock.
+    pub timezone: String,
+    /// Day names from Sunday (as JavaScript's `getDay()` counts).
+    pub weekdays: Vec<String>,
+    /// How long a fresh call blinks, in ms.
+    pub blink_ms: u64,
+    /// Counters in config order.
+    pub counters: Vec<CounterName>,
+    /// Services in config order.
+    pub services: Vec<ServiceName>,
+    /// The SSE event kinds the page listens to.
+    pub event_kinds: Vec<String>,
+}
+
+/// What the rating tablet's page (`GET /rate/N`) is given in its `#config` element.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatePage {
+    /// Its counter.
+    pub counter: u32,
+    /// A mark at or below this asks for a reason.
+    pub ask_reason_at_or_below: u8,
+    /// How long the thanks stay on screen, in ms.
+    pub thanks_ms: u64,
+    /// The SSE event kinds the page listens to.
+    pub event_kinds: Vec<String>,
+}
+
 /// One unprinted ticket of a kiosk device (`GET /api/kiosk/unprinted`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unprinted {

@@ -10,9 +10,9 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use motcua::api::{BoardPage, CounterName, RatePage, ServiceName};
 use motcua::config::{ASK_REASON_AT_OR_BELOW, DeviceRole};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::AppState;
 use super::auth::{Device, device_token};
@@ -42,9 +42,17 @@ async fn browser_device(st: &AppState, headers: &HeaderMap) -> Option<Device> {
 }
 
 /// A full-screen page of a device: the office's data in `#config` for its script.
-fn screen(title: &str, class: &str, config: serde_json::Value, body: &str, script: &str) -> String {
+fn screen(
+    title: &str,
+    class: &str,
+    config: &impl serde::Serialize,
+    body: &str,
+    script: &str,
+) -> String {
     // `</` cannot end the script element early: JSON allows `<\/`.
-    let config = config.to_string().replace("</", "<\\/");
+    let config = serde_json::to_string(config)
+        .expect("page data serialises")
+        .replace("</", "<\\/");
     format!(
         r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" href="/web/screens.css"></head>
 <body class="{class}">{body}<script type="application/json" id="config">{config}</script><script src="/web/{script}"></script></body></html>"#,
@@ -57,8 +65,8 @@ fn notice(st: &AppState, status: StatusCode, text: &str) -> Response {
     (status, Html(pages::message(&st.cfg, text))).into_response()
 }
 
-fn event_kinds() -> serde_json::Value {
-    serde_json::from_str(pages::EVENT_KINDS).expect("EVENT_KINDS is JSON")
+fn event_kinds() -> Vec<String> {
+    serde_json::from_str(pages::EVENT_KINDS).expect("EVENT_KINDS is a JSON list of names")
 }
 
 /// `GET /board`: the waiting-room board, for a board device or a signed-in officer.
@@ -78,19 +86,32 @@ pub(super) async fn board(State(st): State<AppState>, headers: HeaderMap) -> Res
     }
     let cfg = &st.cfg;
     // Day names from Sunday, as JavaScript's getDay() counts.
-    let weekdays: Vec<&str> = (0..7u8)
-        .map(|i| chrono::Weekday::try_from((i + 6) % 7).expect("0..7 is a weekday"))
-        .map(motcua::vi::weekday)
-        .collect();
-    let config = json!({
-        "office": cfg.office.name,
-        "timezone": cfg.office.timezone.name(),
-        "weekdays": weekdays,
-        "blink_ms": cfg.board.blink.as_millis() as u64,
-        "counters": cfg.counters.iter().map(|c| json!({"number": c.number, "name": c.name})).collect::<Vec<_>>(),
-        "services": cfg.services.iter().map(|s| json!({"code": s.code, "name": s.name})).collect::<Vec<_>>(),
-        "event_kinds": event_kinds(),
-    });
+    let config = BoardPage {
+        office: cfg.office.name.clone(),
+        timezone: cfg.office.timezone.name().to_string(),
+        weekdays: (0..7u8)
+            .map(|i| chrono::Weekday::try_from((i + 6) % 7).expect("0..7 is a weekday"))
+            .map(|d| motcua::vi::weekday(d).to_string())
+            .collect(),
+        blink_ms: cfg.board.blink.as_millis() as u64,
+        counters: cfg
+            .counters
+            .iter()
+            .map(|c| CounterName {
+                number: c.number,
+                name: c.name.clone(),
+            })
+            .collect(),
+        services: cfg
+            .services
+            .iter()
+            .map(|s| ServiceName {
+                code: s.code.clone(),
+                name: s.name.clone(),
+            })
+            .collect(),
+        event_kinds: event_kinds(),
+    };
     let body = format!(
         r#"<header><h1 id="office">{office}</h1><div id="clock"><span id="time"></span><span id="date"></span></div></header>
 <div id="offline" role="alert" hidden>Mất kết nối với máy chủ – đang kết nối lại…</div>
@@ -102,7 +123,14 @@ pub(super) async fn board(State(st): State<AppState>, headers: HeaderMap) -> Res
         office = html_escape(&cfg.office.name),
         notice = html_escape(&cfg.board.notice),
     );
-    Html(screen(&cfg.office.name, "board", config, &body, "board.js")).into_response()
+    Html(screen(
+        &cfg.office.name,
+        "board",
+        &config,
+        &body,
+        "board.js",
+    ))
+    .into_response()
 }
 
 /// `GET /rate/{counter}`: the rating tablet of that counter (a `rating` device bound to it).
@@ -120,12 +148,12 @@ pub(super) async fn rate(
     };
     let cfg = &st.cfg;
     let name = cfg.counter(n).map(|c| c.name.clone()).unwrap_or_default();
-    let config = json!({
-        "counter": n,
-        "ask_reason_at_or_below": ASK_REASON_AT_OR_BELOW,
-        "thanks_ms": THANKS_MS,
-        "event_kinds": event_kinds(),
-    });
+    let config = RatePage {
+        counter: n,
+        ask_reason_at_or_below: ASK_REASON_AT_OR_BELOW,
+        thanks_ms: THANKS_MS,
+        event_kinds: event_kinds(),
+    };
     let buttons: String = pages::RATINGS
         .iter()
         .enumerate()
@@ -155,7 +183,7 @@ pub(super) async fn rate(
         counter = html_escape(&name),
         office = html_escape(&cfg.office.name),
     );
-    Html(screen(&name, "rate", config, &body, "rate.js")).into_response()
+    Html(screen(&name, "rate", &config, &body, "rate.js")).into_response()
 }
 
 /// The pairing form, with why the last code was refused.
