@@ -219,6 +219,8 @@
   $('sound').addEventListener('click', unlock);
   document.addEventListener('pointerdown', unlock);
   if (localStorage.getItem('motcua.sound') === 'on') unlock();
+  // The context is made at once: where sound is allowed it runs before the first call.
+  audio();
   setTimeout(soundButton, 500);
 
   render();
