@@ -2,9 +2,8 @@
 //! Chromium; `counter serve`'s memory with boards and rating tablets connected; Chromium's memory
 //! for the board page over a day of calls, compressed.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
@@ -32,47 +31,12 @@ pub struct Screens {
     day: u32,
 }
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn chromedriver() -> anyhow::Result<(Driver, String)> {
-    let port = motcua_e2e::free_port();
-    let mut child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("start chromedriver (scripts/setup.sh installs chromium-driver)")?;
-    let mut out = BufReader::new(child.stdout.take().context("chromedriver stdout")?);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if out.read_line(&mut line)? == 0 {
-            bail!("chromedriver ended before it was ready");
-        }
-        if line.contains("started successfully") {
-            break;
-        }
-    }
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    Ok((Driver(child), format!("http://127.0.0.1:{port}")))
-}
-
 async fn browser(driver: &str, profile: &Path) -> anyhow::Result<Browser> {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
         json!({
-            "binary": CHROMIUM,
+            "binary": motcua_e2e::chromedriver::CHROMIUM,
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -124,10 +88,19 @@ fn chromium_rss(profile: &Path) -> f64 {
     dir.flatten()
         .filter_map(|e| {
             let pid = e.file_name().to_string_lossy().to_string();
-            let cmd = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-            cmd.trim()
-                .starts_with("chrom")
-                .then(|| proc_mib(&pid, "VmRSS:"))
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            if !String::from_utf8_lossy(&cmd).contains(&profile) {
+                return None;
+            }
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+            let kb: f64 = rollup
+                .lines()
+                .find(|l| l.starts_with("Pss:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some(kb / 1024.0)
         })
         .filter(|m| m.is_finite())
         .sum()
@@ -217,7 +190,7 @@ pub fn run(o: &Screens) -> anyhow::Result<()> {
         });
     }
 
-    let (_driver, driver_url) = chromedriver()?;
+    let (_driver, driver_url) = motcua_e2e::chromedriver::start().map_err(anyhow::Error::msg)?;
     let profile = dir.join("chromium");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

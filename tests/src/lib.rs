@@ -1,6 +1,7 @@
 //! Helpers for motcua's end-to-end tests: find the built binaries, write an office config into a
 //! temporary folder, run the binaries as real processes, and read the database independently.
 
+pub mod chromedriver;
 pub mod console;
 pub mod emupos;
 
@@ -105,6 +106,20 @@ impl Office {
             last = json(&out);
         }
         last
+    }
+
+    /// `counter call --counter N --json`: the number called.
+    pub fn call(&self, counter: u32) -> String {
+        let out = self.run(
+            "counter",
+            &["call", "--counter", &counter.to_string(), "--json"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)["ticket"]["number"].as_str().unwrap().to_string()
     }
 
     /// Opens the database read-only, independently of motcua's store.

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use motcua_e2e::console::{add_device, serve_on};
-use motcua_e2e::{Office, json};
+use motcua_e2e::Office;
 
 struct Board {
     child: Child,
@@ -71,19 +71,6 @@ impl Drop for Board {
     }
 }
 
-fn call(office: &Office, counter: u32) -> String {
-    let out = office.run(
-        "counter",
-        &["call", "--counter", &counter.to_string(), "--json"],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    json(&out)["ticket"]["number"].as_str().unwrap().to_string()
-}
-
 fn numbers(v: &[serde_json::Value]) -> Vec<String> {
     v.iter()
         .map(|c| c["number"].as_str().unwrap().to_string())
@@ -95,7 +82,7 @@ fn calls_appear_in_order_and_calls_made_while_stopped_are_replayed_silently() {
     let office = Office::new();
     office.issue(&["TP"; 12]);
     // Two calls before the board ever started.
-    let before: Vec<String> = vec![call(&office, 1), call(&office, 3)];
+    let before: Vec<String> = vec![office.call(1), office.call(3)];
     let board = Board::start(&office);
     let replayed = board.next(2);
     assert_eq!(numbers(&replayed), before);
@@ -107,7 +94,7 @@ fn calls_appear_in_order_and_calls_made_while_stopped_are_replayed_silently() {
     // Live calls, some in quick succession from different counters.
     let mut live = Vec::new();
     for c in [1, 3, 1, 3, 1] {
-        live.push(call(&office, c));
+        live.push(office.call(c));
     }
     let recall = office.run("counter", &["recall", "--counter", "1", "--json"]);
     assert!(recall.status.success());
@@ -132,7 +119,7 @@ fn calls_appear_in_order_and_calls_made_while_stopped_are_replayed_silently() {
     drop(board);
 
     // While the board is off.
-    let offline = [call(&office, 3), call(&office, 1)];
+    let offline = [office.call(3), office.call(1)];
     let board = Board::start(&office);
     let all = board.next(2 + 6 + 2);
     let replayed: Vec<String> = numbers(&all);
@@ -146,7 +133,7 @@ fn calls_appear_in_order_and_calls_made_while_stopped_are_replayed_silently() {
     );
     assert!(all.iter().all(|c| c["replayed"] == true));
     // And it follows live again.
-    let after = call(&office, 1);
+    let after = office.call(1);
     assert_eq!(numbers(&board.next(1)), [after]);
 }
 
@@ -155,7 +142,7 @@ fn a_board_on_the_lan_follows_the_server_across_its_restart() {
     let office = Office::new();
     let token = add_device(&office, "board-hall", "board");
     office.issue(&["TP"; 10]);
-    let before = call(&office, 1);
+    let before = office.call(1);
     // A fixed address, so the restarted server is where the board looks for it.
     let addr = motcua_e2e::free_addr().to_string();
     let server = serve_on(&office, &addr);
@@ -164,14 +151,14 @@ fn a_board_on_the_lan_follows_the_server_across_its_restart() {
     assert_eq!(numbers(&first), [before]);
     assert_eq!(first[0]["replayed"], true, "made before the board started");
 
-    let live = [call(&office, 1), call(&office, 3)];
+    let live = [office.call(1), office.call(3)];
     let shown = board.next(2);
     assert_eq!(numbers(&shown), live);
     assert!(shown.iter().all(|c| c["replayed"] == false));
 
     // The server goes away; the office goes on calling (the CLI writes the database).
     drop(server);
-    let offline = [call(&office, 3), call(&office, 1)];
+    let offline = [office.call(3), office.call(1)];
     let server = serve_on(&office, &addr);
     let missed = board.next(2);
     assert_eq!(
@@ -183,7 +170,7 @@ fn a_board_on_the_lan_follows_the_server_across_its_restart() {
         missed.iter().all(|c| c["replayed"] == false),
         "calls missed for a few seconds are still announced"
     );
-    let after = call(&office, 1);
+    let after = office.call(1);
     let again = board.next(1);
     assert_eq!(numbers(&again), [after]);
 

@@ -1,56 +1,19 @@
 //! Real headless Chromium (Debian's chromium + chromedriver) driven over WebDriver with
 //! fantoccini, for the tests of the pages: the staff console, the web board, the rating tablet.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use serde_json::json;
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long a page change may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
-/// A running chromedriver; killed on drop.
-pub struct Driver(Child);
+pub use motcua_e2e::chromedriver::Driver;
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts chromedriver on a free port and waits until it says it is ready.
+/// Starts chromedriver on a free port: the driver and its WebDriver address.
 pub fn chromedriver() -> (Driver, String) {
-    assert!(
-        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
-        "Chromium and chromedriver are missing: run scripts/setup.sh (Debian packages chromium, chromium-driver)"
-    );
-    let port = motcua_e2e::free_port();
-    let mut child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "chromedriver ended before it was ready"
-        );
-        if line.contains("started successfully") {
-            break;
-        }
-    }
-    // Keep draining its output so it never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    (Driver(child), format!("http://127.0.0.1:{port}"))
+    motcua_e2e::chromedriver::start().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A Chromium session with its own profile folder, a `width`×`height` window and `extra`
@@ -79,7 +42,7 @@ pub async fn browser_sized(
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({ "binary": CHROMIUM, "args": args }),
+        json!({ "binary": motcua_e2e::chromedriver::CHROMIUM, "args": args }),
     );
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)

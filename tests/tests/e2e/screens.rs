@@ -64,23 +64,6 @@ async fn pair(b: &Browser, base: &str, page: &str, code: &str) {
         .unwrap();
 }
 
-/// The CLI at `counter`: the number it called.
-fn call(office: &Office, counter: u32) -> String {
-    let out = office.run(
-        "counter",
-        &["call", "--counter", &counter.to_string(), "--json"],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    motcua_e2e::json(&out)["ticket"]["number"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// Numbers of the board's announcement queue (or of what it has spoken).
 async fn numbers(b: &Browser, list: &str) -> Vec<String> {
     js(
@@ -145,7 +128,7 @@ fn the_web_board_follows_the_calls_through_a_restart_and_speaks_only_new_ones() 
 
         // A call made from the CLI shows within a second: the number and its counter.
         let t0 = Instant::now();
-        let first = call(&office, 2);
+        let first = office.call(2);
         wait_text(&b, "#latest-number", &first).await;
         let shown = t0.elapsed();
         assert!(shown < Duration::from_secs(1), "the call showed after {shown:?}");
@@ -159,7 +142,7 @@ fn the_web_board_follows_the_calls_through_a_restart_and_speaks_only_new_ones() 
         server.child.wait().unwrap();
         wait_js(&b, "return !document.getElementById('offline').hidden", "shows the cut").await;
         wait_text(&b, "#offline", "Mất kết nối với máy chủ – đang kết nối lại…").await;
-        let missed = [call(&office, 3), call(&office, 1)];
+        let missed = [office.call(3), office.call(1)];
         server = serve_on(&office, &at);
         wait_js(&b, "return motcuaBoard.connected && document.getElementById('offline').hidden", "reconnected").await;
         wait_text(&b, "#latest-number", &missed[1]).await;
@@ -178,7 +161,7 @@ fn the_web_board_follows_the_calls_through_a_restart_and_speaks_only_new_ones() 
         }
 
         // New calls are announced, once each, in order; the missed ones are shown, not spoken.
-        let new = [call(&office, 4), call(&office, 3)];
+        let new = [office.call(4), office.call(3)];
         wait_text(&b, "#latest-number", &new[1]).await;
         wait_js(&b, "return motcuaBoard.announced.length === 3", "three announcements").await;
         assert_eq!(
@@ -274,7 +257,7 @@ fn where_the_browser_blocks_sound_one_tap_unlocks_it_and_it_is_remembered() {
         );
         // From now on calls are spoken.
         office.issue(&["TP"]);
-        let n = call(&office, 1);
+        let n = office.call(1);
         wait_text(&b, "#latest-number", &n).await;
         wait_js(
             &b,
