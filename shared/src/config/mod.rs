@@ -353,6 +353,27 @@ name = "Người cao tuổi"
         Config::parse(text, Path::new("/etc/motcua/office.toml"))
     }
 
+    /// The example of docs/config.md loads, and says what the table says.
+    #[test]
+    fn the_documented_example_loads() {
+        let doc = include_str!("../../../docs/config.md");
+        let example = doc
+            .split("## Example")
+            .nth(1)
+            .and_then(|s| s.split("```toml").nth(1))
+            .and_then(|s| s.split("```").next())
+            .expect("docs/config.md ends with a TOML example");
+        let cfg = parse(example).unwrap();
+        assert_eq!(
+            cfg.office.name,
+            "Trung tâm Phục vụ hành chính công phường Hòa Khê"
+        );
+        assert_eq!(cfg.services[0].hours.len(), 2);
+        assert_eq!(cfg.kiosk.cccd_priority.as_deref(), Some("elderly"));
+        assert_eq!(cfg.rating.show_for, std::time::Duration::from_secs(30));
+        assert_eq!(cfg.board.blink, std::time::Duration::from_secs(10));
+    }
+
     /// Asserts that `text` fails with a config error on `line` whose message contains `needle`.
     fn check_err(text: &str, line: usize, needle: &str) {
         match parse(text) {

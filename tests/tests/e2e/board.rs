@@ -6,8 +6,8 @@ use std::process::{Child, ChildStdout, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use motcua_e2e::console::{add_device, serve_on};
 use motcua_e2e::Office;
+use motcua_e2e::console::{add_device, serve_on};
 
 struct Board {
     child: Child,
