@@ -146,6 +146,17 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Back up the database while everything runs: a consistent copy (VACUUM INTO), checked
+    /// with integrity_check, named motcua-YYYYMMDD-HHMMSS-vSCHEMA.db; older copies beyond --keep
+    /// are removed.
+    Backup {
+        /// Folder of the copies (default: `backups/` beside the database).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// How many copies to keep, newest first (1-365).
+        #[arg(long, default_value_t = 14, value_name = "N")]
+        keep: u32,
+    },
     /// Show the queue: waiting per service and each counter's current ticket.
     Queue {
         /// Print exactly one JSON object on stdout.
@@ -226,7 +237,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // Commands that only read open the database read-only: they work on a full or read-only
     // disk and write nothing.
     let mut store = match cli.command {
-        Command::Queue { .. } | Command::Report { .. } => Store::open_reader(&cfg)?,
+        Command::Queue { .. } | Command::Report { .. } | Command::Backup { .. } => {
+            Store::open_reader(&cfg)?
+        }
         _ => Store::open(&cfg)?,
     };
     let now = Utc::now();
@@ -272,6 +285,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         } => return report(&store, &cfg, &from, &to, format, &out),
         Command::Pair { name } => return pair(&mut store, &cfg, &name),
+        Command::Backup { out, keep } => return backup(&store, &cfg, out, keep),
         Command::Pause(at) => return pause(&mut store, &at, true),
         Command::Resume(at) => return pause(&mut store, &at, false),
         Command::Queue { json } => {
@@ -445,6 +459,65 @@ fn device_token(name: &str, role: &str, counter: Option<u32>) -> anyhow::Result<
     println!("# Put this in the server's config (only the hash is kept there):");
     println!(
         "[[devices]]\nname = \"{name}\"\nrole = \"{role}\"{counter_line}\ntoken_hash = \"{hash}\""
+    );
+    Ok(())
+}
+
+/// The name of a backup copy: `motcua-YYYYMMDD-HHMMSS-vSCHEMA.db` (office time).
+fn is_backup_name(name: &str) -> bool {
+    name.starts_with("motcua-") && name.ends_with(".db") && name.contains("-v")
+}
+
+fn backup(store: &Store, cfg: &Config, out: Option<PathBuf>, keep: u32) -> anyhow::Result<()> {
+    if !(1..=365).contains(&keep) {
+        return Err(UsageError(format!("--keep {keep}: keep 1 to 365 copies")).into());
+    }
+    let dir = out.unwrap_or_else(|| {
+        cfg.office
+            .database
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("backups")
+    });
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot make the backup folder {}", dir.display()))?;
+    let stamp = Utc::now()
+        .with_timezone(&cfg.office.timezone)
+        .format("%Y%m%d-%H%M%S");
+    // Written under a temporary name, renamed once checked: a copy with the final name is good.
+    let partial = dir.join(format!(".motcua-{stamp}.partial"));
+    let _ = std::fs::remove_file(&partial);
+    let copy = store.backup_into(&partial)?;
+    // The copy holds what the database holds: not for everyone on the host to read.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o640))
+            .with_context(|| format!("cannot set the permissions of {}", partial.display()))?;
+    }
+    let path = dir.join(format!("motcua-{stamp}-v{}.db", copy.schema));
+    std::fs::rename(&partial, &path)
+        .with_context(|| format!("cannot name the backup {}", path.display()))?;
+    let mut copies: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .flatten()
+        .filter(|e| is_backup_name(&e.file_name().to_string_lossy()))
+        .map(|e| e.path())
+        .collect();
+    copies.sort();
+    let old = copies.len().saturating_sub(keep as usize);
+    for p in &copies[..old] {
+        std::fs::remove_file(p).with_context(|| format!("cannot remove {}", p.display()))?;
+    }
+    println!(
+        "Đã sao lưu {}: {} số, {} KB, kiểm tra toàn vẹn: ok.",
+        path.display(),
+        copy.tickets,
+        copy.bytes.div_ceil(1024)
+    );
+    println!(
+        "Giữ {} bản gần nhất trong {} (đã xóa {old} bản cũ).",
+        copies.len() - old,
+        dir.display()
     );
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! Decisions (numbering, transitions, who is next) are made by [`crate::queue`], never here.
 
 mod accounts;
+mod backup;
 mod counters;
 mod reports;
 mod schema;
@@ -22,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::queue::{self, EventKind, Status, Ticket};
 
 pub use accounts::Officer;
+pub use backup::{Copy, check_copy};
 pub use counters::DeviceStatus;
 pub use reports::{RatingRecord, ReportRow};
 pub use schema::SCHEMA_VERSION;

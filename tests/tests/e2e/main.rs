@@ -2,6 +2,7 @@
 //! binary (linked once) with a module per area.
 
 mod architecture;
+mod backup;
 mod board;
 mod browser;
 mod chromium;
