@@ -157,6 +157,12 @@ enum Command {
         #[arg(long, default_value_t = 14, value_name = "N")]
         keep: u32,
     },
+    /// Put a backup copy in place of the database. Refused while a motcua program has it open
+    /// (stop the services first); the current file is kept aside as a checked copy.
+    Restore {
+        /// The copy, e.g. backups/motcua-20261203-173000-v9.db.
+        file: PathBuf,
+    },
     /// Show the queue: waiting per service and each counter's current ticket.
     Queue {
         /// Print exactly one JSON object on stdout.
@@ -212,6 +218,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return device_token(name, role, *counter);
     }
     let cfg = Config::load(cli.config.as_deref())?;
+    // Restore opens the database only to keep the current file aside, and closes it first.
+    if let Command::Restore { file } = &cli.command {
+        return restore(&cfg, file);
+    }
     if let Command::Serve { listen } = &cli.command {
         let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
             UsageError(format!(
@@ -276,7 +286,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Unhold { at, ticket } => numbered(&mut store, at, ticket, Action::Unhold)?,
         Command::Reactivate { at, ticket } => numbered(&mut store, at, ticket, Action::Reactivate)?,
-        Command::Serve { .. } | Command::DeviceToken { .. } => unreachable!("handled above"),
+        Command::Serve { .. } | Command::DeviceToken { .. } | Command::Restore { .. } => {
+            unreachable!("handled above")
+        }
         Command::User(cmd) => return user(&mut store, cmd),
         Command::Report {
             from,
@@ -519,6 +531,116 @@ fn backup(store: &Store, cfg: &Config, out: Option<PathBuf>, keep: u32) -> anyho
         copies.len() - old,
         dir.display()
     );
+    Ok(())
+}
+
+/// Other processes that have `db` (or its -wal/-shm) open, as far as /proc shows them:
+/// "PID (COMMAND)".
+fn holders(db: &std::path::Path) -> Vec<String> {
+    let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
+    let files: Vec<PathBuf> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            PathBuf::from(p)
+        })
+        .collect();
+    let me = std::process::id().to_string();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for p in procs.flatten() {
+        let pid = p.file_name().to_string_lossy().to_string();
+        if pid == me || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else {
+            continue;
+        };
+        let open = fds
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| files.contains(&t)));
+        if open {
+            let comm = std::fs::read_to_string(p.path().join("comm")).unwrap_or_default();
+            found.push(format!("{pid} ({})", comm.trim()));
+        }
+    }
+    found
+}
+
+fn restore(cfg: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let db = cfg.office.database.clone();
+    let copy = motcua::store::check_copy(file)?;
+    if copy.schema > motcua::store::SCHEMA_VERSION {
+        anyhow::bail!(
+            "{}: schema version {} is newer than this motcua ({}): restore it with the newer version",
+            file.display(),
+            copy.schema,
+            motcua::store::SCHEMA_VERSION
+        );
+    }
+    let followers = motcua::wake::followers(&db);
+    let held = holders(&db);
+    if followers > 0 || !held.is_empty() {
+        anyhow::bail!(
+            "{} is in use ({} following it{}{}): stop the motcua services first (systemctl stop motcua-server motcua-kiosk motcua-board), then restore",
+            db.display(),
+            followers,
+            if held.is_empty() { "" } else { "; open in " },
+            held.join(", ")
+        );
+    }
+    let stamp = Utc::now()
+        .with_timezone(&cfg.office.timezone)
+        .format("%Y%m%d-%H%M%S");
+    let mut aside = None;
+    if db.exists() {
+        let path = db.with_file_name(format!(
+            "{}.before-restore-{stamp}.db",
+            db.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        let _ = std::fs::remove_file(&path);
+        Store::open_reader(cfg)?.backup_into(&path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            match std::fs::remove_file(&p) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e)
+                        .with_context(|| format!("cannot remove {}", PathBuf::from(&p).display()));
+                }
+                _ => {}
+            }
+        }
+        aside = Some(path);
+    }
+    // Copied beside the database, synced, then renamed into place: never a half-written file
+    // under the database's name.
+    let mut tmp = db.as_os_str().to_owned();
+    tmp.push(".restoring");
+    let tmp = PathBuf::from(tmp);
+    std::fs::copy(file, &tmp).with_context(|| format!("cannot copy {}", file.display()))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o660))?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+    }
+    std::fs::rename(&tmp, &db)
+        .with_context(|| format!("cannot put the copy at {}", db.display()))?;
+    if let Some(dir) = db.parent().and_then(|d| std::fs::File::open(d).ok()) {
+        let _ = dir.sync_all();
+    }
+    println!(
+        "Đã khôi phục {} từ {}: {} số.",
+        db.display(),
+        file.display(),
+        copy.tickets
+    );
+    if let Some(p) = aside {
+        println!("Dữ liệu trước khi khôi phục được giữ tại {}.", p.display());
+    }
     Ok(())
 }
 

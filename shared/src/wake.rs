@@ -44,6 +44,34 @@ pub fn notify(db: &Path) {
     }
 }
 
+/// How many live followers (a server, a board) listen for the database at `db`: each socket
+/// that still takes a datagram (dead ones refuse and are removed).
+pub fn followers(db: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(folder(db)) else {
+        return 0;
+    };
+    let Ok(sock) = UnixDatagram::unbound() else {
+        return 0;
+    };
+    if sock.set_nonblocking(true).is_err() {
+        return 0;
+    }
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sock"))
+        .filter(|p| match sock.send_to(&[1], p) {
+            Ok(_) => true,
+            // A full queue is a live follower too.
+            Err(e) if e.kind() == ErrorKind::WouldBlock => true,
+            Err(_) => {
+                let _ = std::fs::remove_file(p);
+                false
+            }
+        })
+        .count()
+}
+
 /// A follower's wake socket; removed when dropped.
 pub struct Listener {
     sock: UnixDatagram,

@@ -155,3 +155,57 @@ fn a_backup_folder_that_cannot_be_made_is_named() {
     let out = office.run("counter", &["backup", "--keep", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn restore_is_refused_while_the_server_runs_then_puts_the_copy_back_and_keeps_the_old_file() {
+    let office = Office::new();
+    office.issue(&["TP", "TP"]);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = backup(&office, dir.path());
+    // After the backup: a third ticket, which the restore takes back (kept aside).
+    office.issue(&["TP"]);
+    let server = motcua_e2e::console::serve(&office);
+    let out = office.run("counter", &["restore", copy.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("in use") && err.contains("stop the motcua services"),
+        "{err}"
+    );
+    let count = |c: &rusqlite::Connection| -> i64 {
+        c.query_row("SELECT COUNT(*) FROM ticket", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(&office.open_db()), 3, "nothing changed");
+    drop(server);
+
+    // Not a database: refused, naming the file.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, "not sqlite").unwrap();
+    let out = office.run("counter", &["restore", junk.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("junk.db"));
+
+    let out = office.run("counter", &["restore", copy.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Đã khôi phục") && text.contains(": 2 số"),
+        "{text}"
+    );
+    assert_eq!(count(&office.open_db()), 2);
+    check_invariants(&office.open_db());
+    let aside = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Dữ liệu trước khi khôi phục được giữ tại "))
+        .and_then(|l| l.strip_suffix('.'))
+        .unwrap_or_else(|| panic!("{text}"));
+    let old = rusqlite::Connection::open(aside).unwrap();
+    assert_eq!(count(&old), 3, "the file before the restore is kept whole");
+    // The office goes on from the restored day: the next number follows the copy's last.
+    assert_eq!(office.issue(&["TP"])["ticket"]["number"], "1003");
+}
