@@ -163,6 +163,16 @@ enum Command {
         /// The copy, e.g. backups/motcua-20261203-173000-v9.db.
         file: PathBuf,
     },
+    /// A clock that once ran ahead issued tickets for a day still to come, and issuing is now
+    /// refused: void that day's open tickets (with a "voided" event each) so issuing resumes today.
+    ClockRepair {
+        /// The service day to void, YYYY-MM-DD (it must lie after today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        void_day: String,
+        /// Do not ask to confirm by typing the day again.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Show the queue: waiting per service and each counter's current ticket.
     Queue {
         /// Print exactly one JSON object on stdout.
@@ -297,6 +307,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         } => return report(&store, &cfg, &from, &to, format, &out),
         Command::Pair { name } => return pair(&mut store, &cfg, &name),
+        Command::ClockRepair { void_day, yes } => {
+            return clock_repair(&mut store, &void_day, yes);
+        }
         Command::Backup { out, keep } => return backup(&store, &cfg, out, keep),
         Command::Pause(at) => return pause(&mut store, &at, true),
         Command::Resume(at) => return pause(&mut store, &at, false),
@@ -471,6 +484,37 @@ fn device_token(name: &str, role: &str, counter: Option<u32>) -> anyhow::Result<
     println!("# Put this in the server's config (only the hash is kept there):");
     println!(
         "[[devices]]\nname = \"{name}\"\nrole = \"{role}\"{counter_line}\ntoken_hash = \"{hash}\""
+    );
+    Ok(())
+}
+
+fn clock_repair(store: &mut Store, day: &str, yes: bool) -> anyhow::Result<()> {
+    let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
+        UsageError(format!(
+            "--void-day '{day}': use a date YYYY-MM-DD, e.g. 2026-12-04"
+        ))
+    })?;
+    let (open, all) = store.day_tickets(d)?;
+    if !yes {
+        use std::io::{BufRead, Write};
+        println!(
+            "Ngày {}: {all} số đã cấp, {open} số chưa xong sẽ bị hủy (ghi sự kiện \"voided\").",
+            d.format("%d/%m/%Y")
+        );
+        print!("Nhập lại ngày {day} để xác nhận: ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        if line.trim() != day {
+            anyhow::bail!(
+                "not confirmed: nothing was voided (type the day exactly, or pass --yes)"
+            );
+        }
+    }
+    let voided = store.repair_future_day(d, Utc::now())?;
+    println!(
+        "Đã hủy {voided} số của ngày {}; cấp số tiếp tục từ hôm nay.",
+        d.format("%d/%m/%Y")
     );
     Ok(())
 }

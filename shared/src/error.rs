@@ -97,7 +97,7 @@ pub enum Error {
     },
     /// The clock is behind the newest service day already in the database.
     #[error(
-        "the clock says service day {today} but tickets for {latest} already exist: fix the system clock (no ticket was issued)"
+        "the clock says service day {today} but tickets for {latest} already exist: fix the system clock; if it once ran ahead, void that day with `counter clock-repair --void-day {latest}` (no ticket was issued)"
     )]
     ClockBehind {
         /// The service day the clock gives now.
@@ -124,6 +124,16 @@ pub enum Error {
         found: i64,
         /// The newest version this build knows.
         supported: i64,
+    },
+    /// `counter clock-repair` was asked to void a service day that is not in the future.
+    #[error(
+        "service day {day} is not after today ({today}): clock-repair voids only a day a clock that ran ahead issued tickets for"
+    )]
+    NotAFutureDay {
+        /// The day asked for.
+        day: chrono::NaiveDate,
+        /// Today's service day.
+        today: chrono::NaiveDate,
     },
     /// The database stayed locked by other processes through every retry.
     #[error("database is busy (locked by another process) after {0} attempts: try again")]
@@ -254,6 +264,12 @@ impl Error {
             }
             Error::ClockBehind { .. } => {
                 "Đồng hồ máy bị lùi, vui lòng báo cán bộ kỹ thuật chỉnh giờ".to_string()
+            }
+            Error::NotAFutureDay { day, .. } => {
+                format!(
+                    "Ngày {} không phải ngày trong tương lai",
+                    day.format("%d/%m/%Y")
+                )
             }
             Error::NumbersExhausted { .. } => {
                 "Lĩnh vực này đã hết số trong ngày, vui lòng liên hệ cán bộ hướng dẫn".to_string()

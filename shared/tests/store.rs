@@ -150,6 +150,57 @@ fn clock_going_back_to_yesterday_is_refused() {
     assert_eq!(numbers(s, 25), ["1001"]);
 }
 
+/// #13.7: a clock that ran a day ahead, then was put back: issuing is refused with a message
+/// naming `clock-repair`; after the repair issuing resumes at today's first number, and the day
+/// that really comes later numbers after the voided tickets.
+#[test]
+fn a_day_issued_ahead_is_voided_by_clock_repair_and_issuing_resumes() {
+    let mut e = env();
+    let s = &mut e.store;
+    s.issue("TP", None, at(24, 8, 0)).unwrap();
+    // The clock jumps to tomorrow: two tickets, one called.
+    s.issue("TP", None, at(25, 8, 0)).unwrap();
+    s.issue("TP", None, at(25, 8, 1)).unwrap();
+    s.call_next(1, at(25, 8, 2)).unwrap();
+    // Back to today.
+    let err = s.issue("TP", None, at(24, 8, 5)).unwrap_err();
+    assert!(matches!(err, Error::ClockBehind { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("clock-repair --void-day 2026-11-25"),
+        "{err}"
+    );
+    let tomorrow = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    assert_eq!(s.day_tickets(tomorrow).unwrap(), (2, 2));
+    // Only a day in the future can be voided.
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    assert!(matches!(
+        s.repair_future_day(today, at(24, 8, 6)),
+        Err(Error::NotAFutureDay { .. })
+    ));
+    assert_eq!(s.repair_future_day(tomorrow, at(24, 8, 6)).unwrap(), 2);
+    assert_eq!(s.day_tickets(tomorrow).unwrap(), (0, 2), "voided, kept");
+    let raw = rusqlite::Connection::open(e.dir.path().join("q.db")).unwrap();
+    let voided: i64 = raw
+        .query_row(
+            "SELECT COUNT(*) FROM event WHERE kind = 'voided'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(voided, 2);
+    let t = s.issue("TP", None, at(24, 8, 7)).unwrap();
+    assert_eq!(t.number, "1002", "today goes on where today was");
+    // When tomorrow really comes, its numbers follow the voided ones (never the same twice).
+    let t = s.issue("TP", None, at(25, 7, 30)).unwrap();
+    assert_eq!(t.number, "1003");
+    // And that day now counts: the clock going back from it is refused again.
+    assert!(matches!(
+        s.issue("TP", None, at(24, 9, 0)),
+        Err(Error::ClockBehind { .. })
+    ));
+}
+
 #[test]
 fn numbers_exhausted_is_an_error_not_a_wraparound() {
     let mut e = env();

@@ -5,9 +5,9 @@ use crate::error::{Error, Result};
 use super::Store;
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -117,6 +117,17 @@ CREATE TABLE paired_browser (
     token_hash  TEXT    NOT NULL,
     device_hash TEXT    NOT NULL,
     paired_at   INTEGER NOT NULL
+);
+"#,
+    r#"
+-- A service day a clock that once ran ahead issued tickets for, voided by `counter
+-- clock-repair`: its tickets up to `last_id` no longer count as "the newest day", so issuing
+-- resumes today. Tickets issued later on that day, when it really comes, count again.
+CREATE TABLE repaired_day (
+    business_date TEXT    PRIMARY KEY,
+    last_id       INTEGER NOT NULL,
+    voided        INTEGER NOT NULL,
+    at            INTEGER NOT NULL
 );
 "#,
 ];

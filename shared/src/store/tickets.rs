@@ -52,6 +52,10 @@ fn insert_event(
     Ok(tx.last_insert_rowid())
 }
 
+/// The newest service day tickets were issued for, leaving out what `clock-repair` voided.
+const LATEST_DAY: &str = "SELECT MAX(business_date) FROM ticket t WHERE NOT EXISTS \
+     (SELECT 1 FROM repaired_day r WHERE r.business_date = t.business_date AND t.id <= r.last_id)";
+
 impl Store {
     /// Issues a ticket for `service` (and priority class) at `now`.
     pub fn issue(
@@ -102,7 +106,7 @@ impl Store {
         let token = new_token()?;
         let ticket = self.write(|tx| {
             let latest: Option<String> =
-                tx.query_row("SELECT MAX(business_date) FROM ticket", [], |r| r.get(0))?;
+                tx.query_row(LATEST_DAY, [], |r| r.get(0))?;
             let latest = latest.and_then(|d| d.parse().ok());
             queue::check_clock(today, latest)?;
             let seq: u32 = tx.query_row(
@@ -409,6 +413,58 @@ impl Store {
             tx.execute("UPDATE ticket SET print_pending = 0 WHERE id = ?1", [id])?;
             insert_event(tx, now, &EventKind::Voided, &changed)?;
             Ok(changed)
+        })
+    }
+
+    /// Tickets of service day `day` that are not final yet (what `clock-repair` would void),
+    /// and all its tickets.
+    pub fn day_tickets(&self, day: NaiveDate) -> Result<(u32, u32)> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FILTER (WHERE status IN ('waiting', 'called', 'serving', 'held')), COUNT(*)
+             FROM ticket WHERE business_date = ?1",
+            [day.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// Voids service day `day`, which must lie after today at `now` (a clock that ran ahead
+    /// issued tickets for it): each of its tickets not final yet is cancelled with a `voided`
+    /// event, and the day's tickets no longer count as the newest day, so issuing resumes today
+    /// at the first number. Returns how many were voided.
+    pub fn repair_future_day(&mut self, day: NaiveDate, now: DateTime<Utc>) -> Result<u32> {
+        let today = self.business_date(now);
+        if day <= today {
+            return Err(Error::NotAFutureDay { day, today });
+        }
+        self.write(|tx| {
+            let ids: Vec<i64> = tx
+                .prepare(
+                    "SELECT id FROM ticket WHERE business_date = ?1
+                     AND status IN ('waiting', 'called', 'serving', 'held') ORDER BY id",
+                )?
+                .query_map([day.to_string()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut voided = 0;
+            for id in ids {
+                let t = load_ticket(tx, id)?;
+                if let Ok((changed, _)) = queue::apply(&t, &Action::Cancel, now) {
+                    update_ticket(tx, &changed)?;
+                    tx.execute("UPDATE ticket SET print_pending = 0 WHERE id = ?1", [id])?;
+                    insert_event(tx, now, &EventKind::Voided, &changed)?;
+                    voided += 1;
+                }
+            }
+            let last_id: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(id), 0) FROM ticket WHERE business_date = ?1",
+                [day.to_string()],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO repaired_day (business_date, last_id, voided, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (business_date) DO UPDATE SET last_id = ?2, voided = voided + ?3, at = ?4",
+                params![day.to_string(), last_id, voided, ms(now)],
+            )?;
+            Ok(voided)
         })
     }
 

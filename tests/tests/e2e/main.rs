@@ -7,6 +7,7 @@ mod board;
 mod browser;
 mod chromium;
 mod cli;
+mod clock;
 mod concurrency;
 mod console;
 mod flood;
