@@ -36,8 +36,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 echo "== Bàn làm việc của cán bộ (counter serve)"
-"$BIN/counter" user add --login lan --pin 246810 >/dev/null
-"$BIN/counter" user add --login giamsat --pin 135790 --role supervisor >/dev/null
+printf '246810\n' | "$BIN/counter" user add --login lan >/dev/null
+printf '135790\n' | "$BIN/counter" user add --login giamsat --role supervisor >/dev/null
 LISTEN=${MOTCUA_DEMO_LISTEN:-127.0.0.1:8080}
 "$BIN/counter" serve --listen "$LISTEN" >demo-run/serve.out 2>demo-run/serve.log &
 pids+=($!)

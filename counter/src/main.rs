@@ -183,14 +183,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Add an officer (the PIN or password is stored only as an argon2 hash).
+    /// Add an officer. The PIN or password (a PIN of 6 or more digits, or 8 or more characters)
+    /// is asked for without echo, or read as one line from standard input; it is stored only as
+    /// an argon2 hash and never taken on the command line.
     Add {
         /// Sign-in name.
         #[arg(long)]
         login: String,
-        /// PIN or password, 4 to 64 characters.
-        #[arg(long)]
-        pin: String,
         /// officer (calls at a counter) or supervisor (also sees and manages every counter).
         #[arg(long, default_value = "officer")]
         role: String,
@@ -203,14 +202,11 @@ enum UserCommand {
         #[arg(long)]
         login: String,
     },
-    /// Set a new PIN or password (and enable the account again).
+    /// Set a new PIN or password (and enable the account again); asked for like `add`'s.
     SetPin {
         /// Sign-in name.
         #[arg(long)]
         login: String,
-        /// The new PIN or password.
-        #[arg(long)]
-        pin: String,
     },
 }
 
@@ -350,7 +346,7 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
         }
     };
     match cmd {
-        UserCommand::Add { login, pin, role } => {
+        UserCommand::Add { login, role } => {
             login_ok(&login)?;
             // Logins are case-insensitive; they are kept in lower case.
             let login = login.to_lowercase();
@@ -359,6 +355,7 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
                     UsageError(format!("--role '{role}': use officer or supervisor")).into(),
                 );
             };
+            let pin = motcua::cli::read_secret("Mã PIN hoặc mật khẩu")?;
             let hash = motcua::secret::hash_password(&pin).map_err(UsageError)?;
             store.add_officer(&login, &hash, role, Utc::now())?;
             let role = role.as_str();
@@ -378,7 +375,8 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
             store.update_officer(&login, None, Some(true))?;
             println!("Đã khóa tài khoản {login}.");
         }
-        UserCommand::SetPin { login, pin } => {
+        UserCommand::SetPin { login } => {
+            let pin = motcua::cli::read_secret("Mã PIN hoặc mật khẩu mới")?;
             let hash = motcua::secret::hash_password(&pin).map_err(UsageError)?;
             store.update_officer(&login, Some(&hash), Some(false))?;
             println!("Đã đổi mã PIN của {login}.");

@@ -74,12 +74,9 @@ enum Command {
     PrintTest,
     /// List the devices a printer may be on, for `[printer] port`.
     Printers,
-    /// Hash a staff PIN for `[kiosk] staff_pin_hash` (the PIN itself is never stored).
-    HashPin {
-        /// 4 to 12 digits.
-        #[arg(long)]
-        pin: String,
-    },
+    /// Hash a staff PIN (4 to 12 digits) for `[kiosk] staff_pin_hash`: asked for without echo,
+    /// or one line on standard input; never on the command line, never stored itself.
+    HashPin,
 }
 
 fn main() -> ExitCode {
@@ -145,8 +142,9 @@ fn open(cfg: &Config, queue: &Queue, want_printer: bool) -> anyhow::Result<Kiosk
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Some(Command::HashPin { pin }) = &cli.command {
-        let h = motcua::secret::hash(pin).map_err(motcua::cli::UsageError)?;
+    if let Some(Command::HashPin) = &cli.command {
+        let pin = motcua::cli::read_secret("Mã PIN nhân viên")?;
+        let h = motcua::secret::hash(&pin).map_err(motcua::cli::UsageError)?;
         println!("{h}");
         return Ok(ExitCode::SUCCESS);
     }
@@ -232,7 +230,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("Không có phiếu nào bị sót.");
             }
         }
-        Command::HashPin { .. } | Command::Printers => {
+        Command::HashPin | Command::Printers => {
             unreachable!("handled before the config is read")
         }
         Command::PrintTest => {

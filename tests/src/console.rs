@@ -183,11 +183,10 @@ impl Client {
 
 /// Adds an officer account (`role`: officer or supervisor).
 pub fn add_user(office: &Office, login: &str, pin: &str, role: &str) {
-    let out = office.run(
+    let out = office.run_with_input(
         "counter",
-        &[
-            "user", "add", "--login", login, "--pin", pin, "--role", role,
-        ],
+        &["user", "add", "--login", login, "--role", role],
+        &format!("{pin}\n"),
     );
     assert!(
         out.status.success(),

@@ -92,6 +92,26 @@ impl Office {
         self.command(name).args(args).output().expect("run binary")
     }
 
+    /// Runs binary `name` with `input` on its standard input (a PIN, answers to questions).
+    pub fn run_with_input(&self, name: &str, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .command(name)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run binary");
+        // A program that exits before reading is fine: its output says why.
+        let _ = child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes());
+        child.wait_with_output().expect("wait for binary")
+    }
+
     /// Issues a ticket for each service code in turn (`kiosk issue --json`, not printed when
     /// the office has no printer); returns the last `{"ticket": T, ...}`.
     pub fn issue(&self, services: &[&str]) -> serde_json::Value {

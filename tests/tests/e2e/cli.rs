@@ -306,18 +306,10 @@ fn help_works_everywhere() {
 #[test]
 fn officer_accounts_store_only_a_hash() {
     let office = Office::new();
-    let add = office.run(
+    let add = office.run_with_input(
         "counter",
-        &[
-            "user",
-            "add",
-            "--login",
-            "lan",
-            "--pin",
-            "246810",
-            "--role",
-            "supervisor",
-        ],
+        &["user", "add", "--login", "lan", "--role", "supervisor"],
+        "246810\n",
     );
     assert!(
         add.status.success(),
@@ -335,24 +327,20 @@ fn officer_accounts_store_only_a_hash() {
     assert!(hash.starts_with("$argon2id$") && !hash.contains("246810"));
     assert_eq!(role, "supervisor");
     check_fails(
-        &office.run(
-            "counter",
-            &["user", "add", "--login", "lan", "--pin", "135790"],
-        ),
+        &office.run_with_input("counter", &["user", "add", "--login", "lan"], "135790\n"),
         2,
         "already exists",
     );
     check_fails(
-        &office.run("counter", &["user", "add", "--login", "an", "--pin", "12"]),
+        &office.run_with_input("counter", &["user", "add", "--login", "an"], "12\n"),
         2,
         "at least 6 digits",
     );
     check_fails(
-        &office.run(
+        &office.run_with_input(
             "counter",
-            &[
-                "user", "add", "--login", "an", "--pin", "1234", "--role", "boss",
-            ],
+            &["user", "add", "--login", "an", "--role", "boss"],
+            "246810\n",
         ),
         2,
         "--role",
@@ -370,4 +358,68 @@ fn officer_accounts_store_only_a_hash() {
     );
     let list = String::from_utf8(office.run("counter", &["user", "list"]).stdout).unwrap();
     assert!(list.contains("lan") && list.contains("đã khóa"), "{list}");
+}
+
+/// Secrets are never taken on the command line: PINs come from standard input (or a prompt
+/// without echo at a terminal).
+#[test]
+fn pins_come_from_standard_input_never_from_the_command_line() {
+    let office = Office::new();
+    assert!(office.run("counter", &["queue"]).status.success());
+    let on_cli = office.run(
+        "counter",
+        &["user", "add", "--login", "lan", "--pin", "246810"],
+    );
+    assert_eq!(on_cli.status.code(), Some(2));
+    let none: i64 = office
+        .open_db()
+        .query_row("SELECT COUNT(*) FROM officer", [], |r| r.get(0))
+        .unwrap_or(0);
+    assert_eq!(none, 0);
+    check_fails(
+        &office.run_with_input("counter", &["user", "add", "--login", "lan"], ""),
+        2,
+        "standard input",
+    );
+    let add = office.run_with_input("counter", &["user", "add", "--login", "lan"], "246810\n");
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let set = office.run_with_input(
+        "counter",
+        &["user", "set-pin", "--login", "lan"],
+        "97531086\n",
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let hash: String = office
+        .open_db()
+        .query_row(
+            "SELECT pin_hash FROM officer WHERE login = 'lan'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(motcua::secret::verify("97531086", &hash));
+
+    let out = office.run_with_input("kiosk", &["hash-pin"], "2468\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let h = String::from_utf8(out.stdout).unwrap();
+    assert!(motcua::secret::verify("2468", h.trim()), "{h}");
+    assert_eq!(
+        office
+            .run("kiosk", &["hash-pin", "--pin", "2468"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
