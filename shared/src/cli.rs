@@ -148,6 +148,34 @@ pub fn main<T: clap::Parser>(
     }
 }
 
+/// Reads a secret (a PIN or password) never taken on the command line. At a terminal it is
+/// asked for twice without echo (`prompt`, then "Nhập lại …") until both agree, at most three
+/// times; from a pipe (scripts, tests) it is the first line of standard input.
+pub fn read_secret(prompt: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let secret = line.trim_end_matches(['\r', '\n']).to_string();
+        if secret.is_empty() {
+            return Err(UsageError(format!(
+                "{prompt} expected on standard input (one line), e.g. printf '246810\\n' | …"
+            ))
+            .into());
+        }
+        return Ok(secret);
+    }
+    for _ in 0..3 {
+        let first = rpassword::prompt_password(format!("{prompt}: "))?;
+        let again = rpassword::prompt_password(format!("Nhập lại {}: ", prompt.to_lowercase()))?;
+        if first == again && !first.is_empty() {
+            return Ok(first);
+        }
+        eprintln!("Hai lần nhập không khớp, vui lòng nhập lại.");
+    }
+    Err(UsageError("the two entries did not match three times: nothing was changed".into()).into())
+}
+
 #[cfg(test)]
 mod device_server_tests {
     use super::device_server;
@@ -185,32 +213,4 @@ mod device_server_tests {
         let e = device_server(None, Some(&f), "kiosk").unwrap_err().0;
         assert!(e.contains("goes with --server"), "{e}");
     }
-}
-
-/// Reads a secret (a PIN or password) never taken on the command line. At a terminal it is
-/// asked for twice without echo (`prompt`, then "Nhập lại …") until both agree, at most three
-/// times; from a pipe (scripts, tests) it is the first line of standard input.
-pub fn read_secret(prompt: &str) -> anyhow::Result<String> {
-    use std::io::{BufRead, IsTerminal};
-    if !std::io::stdin().is_terminal() {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        let secret = line.trim_end_matches(['\r', '\n']).to_string();
-        if secret.is_empty() {
-            return Err(UsageError(format!(
-                "{prompt} expected on standard input (one line), e.g. printf '246810\\n' | …"
-            ))
-            .into());
-        }
-        return Ok(secret);
-    }
-    for _ in 0..3 {
-        let first = rpassword::prompt_password(format!("{prompt}: "))?;
-        let again = rpassword::prompt_password(format!("Nhập lại {}: ", prompt.to_lowercase()))?;
-        if first == again && !first.is_empty() {
-            return Ok(first);
-        }
-        eprintln!("Hai lần nhập không khớp, vui lòng nhập lại.");
-    }
-    Err(UsageError("the two entries did not match three times: nothing was changed".into()).into())
 }
