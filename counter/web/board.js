@@ -58,7 +58,7 @@
     const latest = history[0];
     $('latest').className = 'panel latest' + (f ? (board.blinkOn ? ' fresh on' : ' fresh') : '');
     $('latest-number').textContent = latest ? latest.number : '—';
-    $('latest-counter').textContent = latest ? counterName(latest.counter) : '';
+    $('latest-counter').textContent = latest ? 'Đến ' + counterName(latest.counter) : '';
     $('history').replaceChildren(...history.slice(1).map(h => {
       const li = document.createElement('li');
       const n = document.createElement('b'); n.textContent = h.number;

@@ -115,7 +115,7 @@ pub(super) async fn board(State(st): State<AppState>, headers: HeaderMap) -> Res
     let body = format!(
         r#"<header><h1 id="office">{office}</h1><div id="clock"><span id="time"></span><span id="date"></span></div></header>
 <div id="offline" role="alert" hidden>Mất kết nối với máy chủ – đang kết nối lại…</div>
-<main><section id="counters"><table><thead><tr><th>Quầy</th><th>Số đang phục vụ</th><th></th></tr></thead><tbody id="rows"></tbody></table></section>
+<main><section id="counters"><table><thead><tr><th>Quầy</th><th>Số</th><th>Lĩnh vực</th></tr></thead><tbody id="rows"></tbody></table></section>
 <aside><section id="latest" class="panel latest"><p class="label">Mời công dân có số</p><p id="latest-number">—</p><p id="latest-counter"></p></section>
 <div class="lower"><section class="panel"><h2>Số vừa gọi</h2><ol id="history"></ol></section><section class="panel"><h2>Đang chờ</h2><ul id="waiting"></ul></section></div></aside></main>
 <footer><span id="notice">{notice}</span></footer>

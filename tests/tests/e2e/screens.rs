@@ -132,7 +132,7 @@ fn the_web_board_follows_the_calls_through_a_restart_and_speaks_only_new_ones() 
         wait_text(&b, "#latest-number", &first).await;
         let shown = t0.elapsed();
         assert!(shown < Duration::from_secs(1), "the call showed after {shown:?}");
-        wait_text(&b, "#latest-counter", "Quầy 2").await;
+        wait_text(&b, "#latest-counter", "Đến Quầy 2").await;
         let text = page_text(&b).await;
         assert!(text.contains(&first) && text.contains("Quầy 2"), "{text}");
         wait_js(&b, "return motcuaBoard.announced.length === 1", "one announcement").await;
