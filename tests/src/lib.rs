@@ -92,6 +92,19 @@ impl Office {
         self.command(name).args(args).output().expect("run binary")
     }
 
+    /// Starts a `motcua-worker` (issue for `service`, then call at `counter`, in a loop; one JSON
+    /// line per committed step on its piped stdout).
+    pub fn worker(&self, service: &str, counter: u32) -> std::process::Child {
+        std::process::Command::new(bin("motcua-worker"))
+            .arg("--config")
+            .arg(self.config())
+            .args(["--service", service, "--counter", &counter.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start worker")
+    }
+
     /// Runs binary `name` with `input` on its standard input (a PIN, answers to questions).
     pub fn run_with_input(&self, name: &str, args: &[&str], input: &str) -> Output {
         use std::io::Write;

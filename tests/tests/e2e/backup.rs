@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::mpsc;
 
 use motcua_e2e::{Office, check_invariants};
@@ -20,14 +20,7 @@ impl Drop for Worker {
 /// Starts a `motcua-worker` (issue, then call at `counter`, in a loop); the ids of the tickets it
 /// acknowledged (printed only after COMMIT) come out of the channel.
 fn worker(office: &Office, service: &str, counter: u32, acked: mpsc::Sender<i64>) -> Worker {
-    let mut child = std::process::Command::new(motcua_e2e::bin("motcua-worker"))
-        .arg("--config")
-        .arg(office.config())
-        .args(["--service", service, "--counter", &counter.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start worker");
+    let mut child = office.worker(service, counter);
     let out = BufReader::new(child.stdout.take().unwrap());
     std::thread::spawn(move || {
         for line in out.lines().map_while(Result::ok) {

@@ -11,17 +11,6 @@ use motcua_e2e::{Office, check_invariants, json};
 /// Rounds of start-then-kill; each round kills 4 looping workers and 4 one-shot CLI processes.
 const ROUNDS: usize = 40;
 
-fn spawn_worker(office: &Office, service: &str, counter: u32) -> Child {
-    std::process::Command::new(motcua_e2e::bin("motcua-worker"))
-        .arg("--config")
-        .arg(office.config())
-        .args(["--service", service, "--counter", &counter.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start worker")
-}
-
 fn spawn_cli(office: &Office, i: usize) -> Child {
     let mut c = if i.is_multiple_of(2) {
         let mut c = office.command("kiosk");
@@ -77,7 +66,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     for round in 0..ROUNDS {
         let mut children: Vec<(bool, Child)> = Vec::new();
         for (k, service) in ["TP", "DD", "TP", "DD"].iter().enumerate() {
-            children.push((true, spawn_worker(&office, service, k as u32 + 1)));
+            children.push((true, office.worker(service, k as u32 + 1)));
         }
         for i in 0..4 {
             children.push((false, spawn_cli(&office, round + i)));
