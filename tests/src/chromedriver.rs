@@ -1,6 +1,7 @@
 //! Debian's chromedriver as a process, for the Chromium tests and `motcua-bench screens`.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 
 /// chromedriver, from Debian's `chromium-driver`.
@@ -8,11 +9,19 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Chromium, from Debian's `chromium`.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// A running chromedriver; killed on drop.
+/// A running chromedriver in a process group of its own; on drop the whole group is killed,
+/// the Chromium processes it started included (a test that fails before closing its browser
+/// leaves nothing behind).
 pub struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The group's id is chromedriver's pid (`process_group(0)` below).
+        let group = -(self.0.id() as libc::pid_t);
+        // SAFETY: kill(2) with a negative pid signals that process group; no memory is touched.
+        unsafe {
+            libc::kill(group, libc::SIGKILL);
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -27,6 +36,7 @@ pub fn start() -> Result<(Driver, String), String> {
     let port = crate::free_port();
     let mut child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
