@@ -517,6 +517,14 @@ fn clock_repair(store: &mut Store, day: &str, yes: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Office time now as YYYYMMDD-HHMMSS, for the names of backup copies.
+fn file_stamp(cfg: &Config) -> String {
+    Utc::now()
+        .with_timezone(&cfg.office.timezone)
+        .format("%Y%m%d-%H%M%S")
+        .to_string()
+}
+
 /// The name of a backup copy: `motcua-YYYYMMDD-HHMMSS-vSCHEMA.db` (office time).
 fn is_backup_name(name: &str) -> bool {
     name.starts_with("motcua-") && name.ends_with(".db") && name.contains("-v")
@@ -535,9 +543,7 @@ fn backup(store: &Store, cfg: &Config, out: Option<PathBuf>, keep: u32) -> anyho
     });
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot make the backup folder {}", dir.display()))?;
-    let stamp = Utc::now()
-        .with_timezone(&cfg.office.timezone)
-        .format("%Y%m%d-%H%M%S");
+    let stamp = file_stamp(cfg);
     // Written under a temporary name, renamed once checked: a copy with the final name is good.
     let partial = dir.join(format!(".motcua-{stamp}.partial"));
     let _ = std::fs::remove_file(&partial);
@@ -580,14 +586,7 @@ fn backup(store: &Store, cfg: &Config, out: Option<PathBuf>, keep: u32) -> anyho
 /// "PID (COMMAND)".
 fn holders(db: &std::path::Path) -> Vec<String> {
     let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
-    let files: Vec<PathBuf> = ["", "-wal", "-shm"]
-        .iter()
-        .map(|suffix| {
-            let mut p = db.as_os_str().to_owned();
-            p.push(suffix);
-            PathBuf::from(p)
-        })
-        .collect();
+    let files = motcua::store::database_files(&db);
     let me = std::process::id().to_string();
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -634,9 +633,7 @@ fn restore(cfg: &Config, file: &std::path::Path) -> anyhow::Result<()> {
             held.join(", ")
         );
     }
-    let stamp = Utc::now()
-        .with_timezone(&cfg.office.timezone)
-        .format("%Y%m%d-%H%M%S");
+    let stamp = file_stamp(cfg);
     let mut aside = None;
     if db.exists() {
         let path = db.with_file_name(format!(
@@ -645,13 +642,10 @@ fn restore(cfg: &Config, file: &std::path::Path) -> anyhow::Result<()> {
         ));
         let _ = std::fs::remove_file(&path);
         Store::open_reader(cfg)?.backup_into(&path)?;
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = db.as_os_str().to_owned();
-            p.push(suffix);
+        for p in motcua::store::database_files(&db) {
             match std::fs::remove_file(&p) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(e)
-                        .with_context(|| format!("cannot remove {}", PathBuf::from(&p).display()));
+                    return Err(e).with_context(|| format!("cannot remove {}", p.display()));
                 }
                 _ => {}
             }

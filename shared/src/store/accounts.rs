@@ -166,12 +166,4 @@ impl Store {
         let rows = stmt.query_map([device, device_hash], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
-
-    /// Forgets every browser paired as `device` (and its pending code); returns how many.
-    pub fn unpair(&mut self, device: &str) -> Result<usize> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM pairing_code WHERE device = ?1", [device])?;
-            Ok(tx.execute("DELETE FROM paired_browser WHERE device = ?1", [device])?)
-        })
-    }
 }

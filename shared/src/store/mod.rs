@@ -28,6 +28,15 @@ pub use counters::DeviceStatus;
 pub use reports::{RatingRecord, ReportRow};
 pub use schema::SCHEMA_VERSION;
 
+/// The database file at `path` and the `-wal` and `-shm` files SQLite keeps beside it.
+pub fn database_files(path: &Path) -> [std::path::PathBuf; 3] {
+    ["", "-wal", "-shm"].map(|suffix| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        p.into()
+    })
+}
+
 /// Refuses, before SQLite touches anything, a database (or its `-wal`/`-shm` files) this user
 /// cannot write: opening it anyway would leave `-wal`/`-shm` files the owner cannot use. A new
 /// database file is created with mode 0660 (the office's group shares it, nobody else reads
@@ -52,13 +61,7 @@ fn check_writable(path: &Path) -> Result<()> {
             Err(e) => Err(Error::storage(path, "cannot create", &e)),
         };
     }
-    let mut files = vec![path.to_path_buf()];
-    for ext in ["-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(ext);
-        files.push(p.into());
-    }
-    for f in files.iter().filter(|f| f.exists()) {
+    for f in database_files(path).iter().filter(|f| f.exists()) {
         let c = std::ffi::CString::new(f.as_os_str().as_bytes()).map_err(|_| Error::Storage {
             path: f.clone(),
             what: "a path with a NUL byte".into(),

@@ -52,6 +52,9 @@ fn insert_event(
     Ok(tx.last_insert_rowid())
 }
 
+/// The statuses of a ticket not final yet (`clock-repair` voids these).
+const OPEN: &str = "status IN ('waiting', 'called', 'serving', 'held')";
+
 /// The newest service day tickets were issued for, leaving out what `clock-repair` voided.
 const LATEST_DAY: &str = "SELECT MAX(business_date) FROM ticket t WHERE NOT EXISTS \
      (SELECT 1 FROM repaired_day r WHERE r.business_date = t.business_date AND t.id <= r.last_id)";
@@ -420,8 +423,9 @@ impl Store {
     /// and all its tickets.
     pub fn day_tickets(&self, day: NaiveDate) -> Result<(u32, u32)> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*) FILTER (WHERE status IN ('waiting', 'called', 'serving', 'held')), COUNT(*)
-             FROM ticket WHERE business_date = ?1",
+            &format!(
+                "SELECT COUNT(*) FILTER (WHERE {OPEN}), COUNT(*) FROM ticket WHERE business_date = ?1"
+            ),
             [day.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)
@@ -438,10 +442,9 @@ impl Store {
         }
         self.write(|tx| {
             let ids: Vec<i64> = tx
-                .prepare(
-                    "SELECT id FROM ticket WHERE business_date = ?1
-                     AND status IN ('waiting', 'called', 'serving', 'held') ORDER BY id",
-                )?
+                .prepare(&format!(
+                    "SELECT id FROM ticket WHERE business_date = ?1 AND {OPEN} ORDER BY id"
+                ))?
                 .query_map([day.to_string()], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut voided = 0;
