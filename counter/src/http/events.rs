@@ -128,16 +128,13 @@ pub(super) struct After {
     after: Option<String>,
 }
 
-/// An event id of a request: a number, 0 or more.
-fn event_id(v: Option<&str>, what: &str) -> Result<Option<i64>, ApiError> {
-    v.map(|s| {
-        s.trim()
-            .parse()
-            .ok()
-            .filter(|n: &i64| *n >= 0)
-            .ok_or(ApiError::bad(format!("{what} không hợp lệ")))
-    })
-    .transpose()
+/// An event id of a request (`what` names where it came from): a number, 0 or more.
+fn event_id(v: &str, what: &str) -> Result<i64, ApiError> {
+    v.trim()
+        .parse()
+        .ok()
+        .filter(|n: &i64| *n >= 0)
+        .ok_or(ApiError::bad(format!("{what} không hợp lệ")))
 }
 
 /// `GET /api/events`: replays the events after `Last-Event-ID` (or, on a browser's first
@@ -148,12 +145,10 @@ pub(super) async fn stream(
     headers: HeaderMap,
     Query(q): Query<After>,
 ) -> Result<Response, ApiError> {
-    let header = headers
-        .get("last-event-id")
-        .map(|v| v.to_str().unwrap_or("-"));
-    let from = match header {
-        Some(_) => event_id(header, "Last-Event-ID")?,
-        None => event_id(q.after.as_deref(), "after")?,
+    let from = match (headers.get("last-event-id"), q.after.as_deref()) {
+        (Some(v), _) => Some(event_id(v.to_str().unwrap_or("-"), "Last-Event-ID")?),
+        (None, Some(a)) => Some(event_id(a, "after")?),
+        (None, None) => None,
     };
     tracing::info!(who = who.who(), from, "event stream opened");
     // Subscribe first, then replay: nothing falls between the two.

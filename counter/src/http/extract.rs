@@ -109,15 +109,25 @@ pub const DEVICE_COOKIE: &str = "motcua_device";
 /// A paired browser's changes carry this header: a form on another site cannot send it.
 pub const DEVICE_HEADER: &str = "x-motcua-device";
 
+/// The token of `Authorization: Bearer TOKEN`: `None` without the header, `Some(None)` for a
+/// header of another form.
+pub fn bearer_token(headers: &HeaderMap) -> Option<Option<String>> {
+    let v = headers.get(header::AUTHORIZATION)?;
+    Some(
+        v.to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string()),
+    )
+}
+
 /// The device presenting `Authorization: Bearer TOKEN` or, from a paired browser, the device
 /// cookie: `None` without either.
 async fn bearer(p: &Parts, st: &AppState) -> Option<Result<Device, ApiError>> {
     let refused = || ApiError::new(StatusCode::UNAUTHORIZED, "Mã thiết bị không hợp lệ");
-    let token = match p.headers.get(header::AUTHORIZATION) {
-        Some(v) => match v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) {
-            Some(t) => t.trim().to_string(),
-            None => return Some(Err(refused())),
-        },
+    let token = match bearer_token(&p.headers) {
+        Some(Some(t)) => t,
+        Some(None) => return Some(Err(refused())),
         None => {
             let t = cookie(&p.headers, DEVICE_COOKIE)?;
             if !p.method.is_safe() && !p.headers.contains_key(DEVICE_HEADER) {

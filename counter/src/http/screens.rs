@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::{Device, device_token};
 use super::error::ApiError;
-use super::extract::{DEVICE_COOKIE, Peer, Reader, cookie, device_by_token, session};
+use super::extract::{DEVICE_COOKIE, Peer, Reader, bearer_token, cookie, device_by_token, session};
 use super::login::form_field;
 use crate::pages::{self, html_escape};
 
@@ -32,13 +32,19 @@ const THANKS_MS: u64 = 4000;
 
 /// The device of the browser's cookie (or of `Authorization: Bearer`, as the API takes it).
 async fn browser_device(st: &AppState, headers: &HeaderMap) -> Option<Device> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string())
+    let token = bearer_token(headers)
+        .flatten()
         .or_else(|| cookie(headers, DEVICE_COOKIE))?;
     device_by_token(st, &token).await
+}
+
+/// A page of the browser screens: their style sheet, `body` in a `<body class=…>`.
+fn page(title: &str, class: &str, body: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" href="/web/screens.css"></head>
+<body class="{class}">{body}</body></html>"#,
+        title = html_escape(title),
+    )
 }
 
 /// A full-screen page of a device: the office's data in `#config` for its script.
@@ -53,10 +59,12 @@ fn screen(
     let config = serde_json::to_string(config)
         .expect("page data serialises")
         .replace("</", "<\\/");
-    format!(
-        r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" href="/web/screens.css"></head>
-<body class="{class}">{body}<script type="application/json" id="config">{config}</script><script src="/web/{script}"></script></body></html>"#,
-        title = html_escape(title),
+    page(
+        title,
+        class,
+        &format!(
+            r#"{body}<script type="application/json" id="config">{config}</script><script src="/web/{script}"></script>"#
+        ),
     )
 }
 
@@ -197,14 +205,8 @@ fn pair_form(st: &AppState, status: StatusCode, message: &str) -> Response {
         office = html_escape(&st.cfg.office.name),
         message = html_escape(message),
     );
-    (
-        status,
-        Html(format!(
-            r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Ghép nối – {office}</title><link rel="stylesheet" href="/web/screens.css"></head><body class="pair">{body}</body></html>"#,
-            office = html_escape(&st.cfg.office.name)
-        )),
-    )
-        .into_response()
+    let title = format!("Ghép nối – {}", st.cfg.office.name);
+    (status, Html(page(&title, "pair", &body))).into_response()
 }
 
 /// `GET /pair`.
@@ -235,15 +237,15 @@ pub(super) async fn pair(
             &format!("Nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút."),
         );
     }
-    let paired = if raw.contains('.') {
+    let found = if raw.contains('.') {
         device_by_token(&st, raw)
             .await
-            .map(|d| (d, raw.to_string()))
+            .map(|d| (d, Pairing::OwnToken(raw.to_string())))
     } else {
         let code: String = raw.chars().filter(|c| !matches!(c, '+' | '-')).collect();
-        paired_by_code(&st, &code).await
+        code_owner(&st, &code).await
     };
-    let Some((d, token)) = paired else {
+    let Some((d, how)) = found else {
         tracing::warn!(%peer, "pairing refused: wrong or expired code");
         return pair_form(
             &st,
@@ -252,6 +254,7 @@ pub(super) async fn pair(
         );
     };
     st.auth.failures.succeeded(&key);
+    // A kiosk is refused before anything is paired: no token is made for it.
     let to = match (d.role, d.counter) {
         (DeviceRole::Board, _) => "/board".to_string(),
         (DeviceRole::Rating, Some(n)) => format!("/rate/{n}"),
@@ -266,6 +269,20 @@ pub(super) async fn pair(
             );
         }
     };
+    let token = match how {
+        Pairing::OwnToken(t) => t,
+        Pairing::Code(code_hash) => match mint(&st, &d.name, code_hash).await {
+            Some(t) => t,
+            // Another browser typed the same code first.
+            None => {
+                return pair_form(
+                    &st,
+                    StatusCode::UNAUTHORIZED,
+                    "Mã ghép nối không đúng hoặc đã hết hạn",
+                );
+            }
+        },
+    };
     tracing::info!(device = %d.name, %peer, "browser paired");
     let mut r = Redirect::to(&to).into_response();
     let c = format!(
@@ -277,9 +294,16 @@ pub(super) async fn pair(
     r
 }
 
-/// The device whose unexpired pairing code is `code`, and the token made for this browser
-/// (kept only as a hash); the code is used up.
-async fn paired_by_code(st: &AppState, code: &str) -> Option<(Device, String)> {
+/// How a browser proved it may be a device.
+enum Pairing {
+    /// It typed the device's own token: that token becomes its cookie.
+    OwnToken(String),
+    /// It typed a pairing code (this is its hash): a token is made for the browser.
+    Code(String),
+}
+
+/// The device whose unexpired pairing code is `code`.
+async fn code_owner(st: &AppState, code: &str) -> Option<(Device, Pairing)> {
     if code.len() != PAIRING_CODE_DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -296,21 +320,32 @@ async fn paired_by_code(st: &AppState, code: &str) -> Option<(Device, String)> {
         })
         .await??;
     let dev = st.cfg.devices.iter().find(|d| d.name == name)?;
-    let device_hash = dev.token_hash.clone();
-    let (token, token_hash) = device_token(&name).ok()?;
-    let n = name.clone();
-    let ok = st
-        .write(move |s| s.pair_browser(&n, &code_hash, &token_hash, &device_hash, now))
-        .await
-        .ok()?;
-    ok.then_some((
+    Some((
         Device {
             name,
             role: dev.role,
             counter: dev.counter,
         },
-        token,
+        Pairing::Code(code_hash),
     ))
+}
+
+/// Uses up the pairing code of `name` and makes this browser's token, kept only as a hash;
+/// `None` when the code was taken meanwhile.
+async fn mint(st: &AppState, name: &str, code_hash: String) -> Option<String> {
+    let device_hash = st
+        .cfg
+        .devices
+        .iter()
+        .find(|d| d.name == name)?
+        .token_hash
+        .clone();
+    let (token, token_hash) = device_token(name).ok()?;
+    let (n, now) = (name.to_string(), st.now());
+    st.write(move |s| s.pair_browser(&n, &code_hash, &token_hash, &device_hash, now))
+        .await
+        .ok()?
+        .then_some(token)
 }
 
 /// `GET /web/{file}`: the pages' script, style and fonts, embedded in the binary.

@@ -102,6 +102,18 @@ async fn pairing_goes_to_the_devices_page_and_refuses_what_a_browser_cannot_be()
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
     assert!(body.contains("máy cấp số"), "{body}");
     assert!(cookie.is_none());
+    // Refused before anything was paired: no token was made for the kiosk.
+    let kiosk = office
+        .cfg
+        .devices
+        .iter()
+        .find(|d| d.name == "kiosk-1")
+        .unwrap();
+    let made = Store::open(&office.cfg)
+        .unwrap()
+        .paired_tokens("kiosk-1", &kiosk.token_hash)
+        .unwrap();
+    assert!(made.is_empty(), "{made:?}");
     let hash = motcua::secret::hash_token("33334444").unwrap();
     Store::open(&office.cfg)
         .unwrap()
