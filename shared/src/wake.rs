@@ -21,15 +21,29 @@ pub fn folder(db: &Path) -> PathBuf {
 /// Sends a wake-up to every follower of the database at `db`. Never blocks, never fails: sockets
 /// left by followers that died are removed; a follower whose queue is full is awake anyway.
 pub fn notify(db: &Path) {
+    wake_all(db);
+}
+
+/// How many live followers (a server, a board) listen for the database at `db` (each is sent a
+/// wake-up, which costs them one extra poll).
+pub fn followers(db: &Path) -> usize {
+    wake_all(db)
+}
+
+/// Sends one byte to every wake socket of `db` and counts those still alive: a socket that
+/// refuses (its follower died) is removed; any other answer, a full queue or another user's
+/// socket this process may not write, is a live follower.
+fn wake_all(db: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(folder(db)) else {
-        return; // nobody follows
+        return 0; // nobody follows
     };
     let Ok(sock) = UnixDatagram::unbound() else {
-        return;
+        return 0;
     };
     if sock.set_nonblocking(true).is_err() {
-        return;
+        return 0;
     }
+    let mut live = 0;
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_none_or(|e| e != "sock") {
@@ -39,37 +53,10 @@ pub fn notify(db: &Path) {
             Err(e) if matches!(e.kind(), ErrorKind::ConnectionRefused | ErrorKind::NotFound) => {
                 let _ = std::fs::remove_file(&path);
             }
-            _ => {}
+            _ => live += 1,
         }
     }
-}
-
-/// How many live followers (a server, a board) listen for the database at `db`: each socket
-/// that still takes a datagram (dead ones refuse and are removed).
-pub fn followers(db: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(folder(db)) else {
-        return 0;
-    };
-    let Ok(sock) = UnixDatagram::unbound() else {
-        return 0;
-    };
-    if sock.set_nonblocking(true).is_err() {
-        return 0;
-    }
-    entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sock"))
-        .filter(|p| match sock.send_to(&[1], p) {
-            Ok(_) => true,
-            // A full queue is a live follower too.
-            Err(e) if e.kind() == ErrorKind::WouldBlock => true,
-            Err(_) => {
-                let _ = std::fs::remove_file(p);
-                false
-            }
-        })
-        .count()
+    live
 }
 
 /// A follower's wake socket; removed when dropped.
