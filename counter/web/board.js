@@ -177,10 +177,14 @@
     if (!ctx) ctx = new (window.AudioContext || window.webkitAudioContext)();
     return ctx;
   }
+  // The lists tests read keep the last 200 entries: a day of calls does not grow the page.
+  function keep(list, item) {
+    list.push(item);
+    if (list.length > 200) list.splice(0, list.length - 200);
+  }
   function soundButton() { $('sound').hidden = audio().state === 'running'; }
   function announce(number, counter) {
-    board.announced.push({number, counter});
-    if (board.announced.length > 200) board.announced.splice(0, board.announced.length - 200);
+    keep(board.announced, {number, counter});
     // Sound still locked: the call is shown; nothing is fetched or kept for later.
     if (audio().state !== 'running') { soundButton(); return; }
     queue.push({number, counter, wav: fetch('/voice/call.wav?number=' + encodeURIComponent(number) + '&counter=' + counter).then(r => r.ok ? r.arrayBuffer() : null).catch(() => null)});
@@ -204,8 +208,7 @@
           src.onended = done;
           src.start();
         });
-        board.spoken.push({number: a.number, counter: a.counter});
-        if (board.spoken.length > 200) board.spoken.splice(0, board.spoken.length - 200);
+        keep(board.spoken, {number: a.number, counter: a.counter});
       } catch (err) { /* a clip that cannot be decoded is skipped */ }
     }
     playing = false;
