@@ -173,6 +173,10 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Upgrade the database to this version's schema, after a checked copy named with the old
+    /// version (in `backups/` beside the database). `counter serve` does the same at start;
+    /// kiosks and boards wait for it ("máy chủ chưa được cập nhật").
+    Migrate,
     /// Show the queue: waiting per service and each counter's current ticket.
     Queue {
         /// Print exactly one JSON object on stdout.
@@ -228,12 +232,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Restore { file } = &cli.command {
         return restore(&cfg, file);
     }
+    if let Command::Migrate = &cli.command {
+        let store = upgrade(&cfg)?;
+        drop(store);
+        println!(
+            "Cơ sở dữ liệu {} ở phiên bản {}.",
+            cfg.office.database.display(),
+            motcua::store::SCHEMA_VERSION
+        );
+        return Ok(());
+    }
     if let Command::Serve { listen } = &cli.command {
         let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
             UsageError(format!(
                 "--listen '{listen}': use HOST:PORT, e.g. 0.0.0.0:8080"
             ))
         })?;
+        // Only the server (and `counter migrate`) upgrades the schema, after a backup.
+        upgrade(&cfg)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -292,7 +308,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Unhold { at, ticket } => numbered(&mut store, at, ticket, Action::Unhold)?,
         Command::Reactivate { at, ticket } => numbered(&mut store, at, ticket, Action::Reactivate)?,
-        Command::Serve { .. } | Command::DeviceToken { .. } | Command::Restore { .. } => {
+        Command::Serve { .. }
+        | Command::DeviceToken { .. }
+        | Command::Restore { .. }
+        | Command::Migrate => {
             unreachable!("handled above")
         }
         Command::User(cmd) => return user(&mut store, cmd),
@@ -530,17 +549,36 @@ fn is_backup_name(name: &str) -> bool {
     name.starts_with("motcua-") && name.ends_with(".db") && name.contains("-v")
 }
 
+/// The backup folder when none is given: `backups/` beside the database.
+fn backup_dir(cfg: &Config) -> PathBuf {
+    cfg.office
+        .database
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("backups")
+}
+
+/// Brings the database to this version's schema (a checked copy first), saying what was done.
+fn upgrade(cfg: &Config) -> anyhow::Result<Store> {
+    let up = Store::open_upgrading(cfg, &backup_dir(cfg), &file_stamp(cfg))?;
+    match &up.backup {
+        Some(copy) => eprintln!(
+            "Đã cập nhật cơ sở dữ liệu {} từ phiên bản {} lên {}; bản sao trước khi cập nhật: {}",
+            cfg.office.database.display(),
+            up.from,
+            motcua::store::SCHEMA_VERSION,
+            copy.display()
+        ),
+        None => tracing::debug!("database schema is current"),
+    }
+    Ok(up.store)
+}
+
 fn backup(store: &Store, cfg: &Config, out: Option<PathBuf>, keep: u32) -> anyhow::Result<()> {
     if !(1..=365).contains(&keep) {
         return Err(UsageError(format!("--keep {keep}: keep 1 to 365 copies")).into());
     }
-    let dir = out.unwrap_or_else(|| {
-        cfg.office
-            .database
-            .parent()
-            .unwrap_or(std::path::Path::new("."))
-            .join("backups")
-    });
+    let dir = out.unwrap_or_else(|| backup_dir(cfg));
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot make the backup folder {}", dir.display()))?;
     let stamp = file_stamp(cfg);

@@ -38,9 +38,11 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// Opens the database and catches up silently with today's events already in it.
+    /// Opens the database and catches up silently with today's events already in it. A
+    /// database the server has not upgraded yet is waited for
+    /// ([`motcua::cli::open_store_waiting`]).
     pub fn open(cfg: &Config, now: DateTime<Utc>) -> motcua::Result<(Follower, Vec<Call>)> {
-        let store = Store::open(cfg)?;
+        let store = motcua::cli::open_store_waiting(cfg)?;
         let mut board = Board::new(cfg);
         board.last_event_id = store.day_start_event_id(now)?;
         let mut f = Follower {

@@ -123,8 +123,11 @@ impl Queue {
         )
     }
 
-    fn kiosk(&self, cfg: &Config, printer: Option<Printer>) -> anyhow::Result<Kiosk> {
+    /// The kiosk; `wait`: for the window, a database the server has not upgraded yet is
+    /// waited for instead of refused.
+    fn kiosk(&self, cfg: &Config, printer: Option<Printer>, wait: bool) -> anyhow::Result<Kiosk> {
         Ok(match self {
+            Queue::Local if wait => Kiosk::new(motcua::cli::open_store_waiting(cfg)?, printer),
             Queue::Local => Kiosk::new(Store::open(cfg)?, printer),
             Queue::Server { url, token } => {
                 Kiosk::new(kiosk::Remote::new(cfg.clone(), url, token), printer)
@@ -138,7 +141,7 @@ fn open(cfg: &Config, queue: &Queue, want_printer: bool) -> anyhow::Result<Kiosk
         None => None,
         Some(p) => Some(Printer::open(p).map_err(IssueError::NotReady)?),
     };
-    queue.kiosk(cfg, printer)
+    queue.kiosk(cfg, printer, false)
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -161,7 +164,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(command) = cli.command else {
         // The printer is opened by the worker when first needed: a printer that is off at
         // start-up shows as trouble on screen instead of stopping the kiosk.
-        let kiosk = queue.kiosk(&cfg, None)?;
+        let kiosk = queue.kiosk(&cfg, None, true)?;
         kiosk::ui::run(cfg, kiosk, cli.windowed).context("the kiosk window failed")?;
         return Ok(ExitCode::SUCCESS);
     };

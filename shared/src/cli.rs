@@ -176,6 +176,45 @@ pub fn read_secret(prompt: &str) -> anyhow::Result<String> {
     Err(UsageError("the two entries did not match three times: nothing was changed".into()).into())
 }
 
+/// Opens the queue for a kiosk or board that runs for the day: meeting a database the server
+/// has not upgraded yet, it says so once on stderr ("Máy chủ chưa được cập nhật") and waits,
+/// woken by the server's migration commit (checked again every 5 s in case the wake-up is
+/// missed), then opens it. Any other error is returned at once.
+pub fn open_store_waiting(cfg: &crate::Config) -> crate::Result<crate::Store> {
+    let db = cfg.office.database.as_path();
+    let mut listener = None;
+    loop {
+        match crate::Store::open(cfg) {
+            Err(Error::SchemaOld { found, needed }) => {
+                if listener.is_none() {
+                    tracing::warn!(
+                        found,
+                        needed,
+                        "database schema is older than this program; waiting for the server to upgrade it"
+                    );
+                    eprintln!(
+                        "Máy chủ chưa được cập nhật: cơ sở dữ liệu {} ở phiên bản {found}, chương trình này cần phiên bản {needed}. Đang chờ máy chủ (counter serve hoặc counter migrate) cập nhật…",
+                        db.display()
+                    );
+                    listener = Some(crate::wake::Listener::bind(db).ok());
+                }
+                match listener.as_ref().and_then(Option::as_ref) {
+                    Some(l) => {
+                        l.wait(std::time::Duration::from_secs(5));
+                    }
+                    None => std::thread::sleep(std::time::Duration::from_secs(5)),
+                }
+            }
+            r => {
+                if r.is_ok() && listener.is_some() {
+                    eprintln!("Máy chủ đã cập nhật cơ sở dữ liệu, tiếp tục.");
+                }
+                return r;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod device_server_tests {
     use super::device_server;

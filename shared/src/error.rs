@@ -125,6 +125,16 @@ pub enum Error {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// The database has an older schema, which only the server upgrades.
+    #[error(
+        "database schema version {found} is older than this program ({needed}): the server has not been upgraded yet (máy chủ chưa được cập nhật); `counter serve` or `counter migrate` upgrades it"
+    )]
+    SchemaOld {
+        /// The version found in the file.
+        found: i64,
+        /// The version this build needs.
+        needed: i64,
+    },
     /// `counter clock-repair` was asked to void a service day that is not in the future.
     #[error(
         "service day {day} is not after today ({today}): clock-repair voids only a day a clock that ran ahead issued tickets for"
@@ -225,6 +235,9 @@ impl Error {
         match self {
             Error::ConfigRead { .. } | Error::Config { .. } | Error::SchemaTooNew { .. } => {
                 "Cấu hình hệ thống có lỗi, vui lòng báo cán bộ kỹ thuật".to_string()
+            }
+            Error::SchemaOld { .. } => {
+                "Máy chủ chưa được cập nhật, vui lòng chờ hoặc báo cán bộ kỹ thuật".to_string()
             }
             Error::UnknownService(s) => format!("Không có lĩnh vực mã {s}"),
             Error::UnknownPriority(p) => format!("Không có đối tượng ưu tiên mã {p}"),

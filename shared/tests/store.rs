@@ -630,3 +630,214 @@ fn a_tablet_rating_keeps_counter_officer_and_reason_once() {
     ));
     assert_eq!(e.store.rating(t.id).unwrap(), Some(2));
 }
+
+/// Seeds a database at schema `version` with what an office of that version held: a served
+/// ticket with its events and (from version 6) its rating, a waiting priority ticket, a paused
+/// counter (from 3), an officer (from 4), a printer status (from 2), a paired browser (from 9).
+/// Only the columns and tables that version had are written.
+fn seed_at_version(path: &std::path::Path, version: i64) {
+    motcua::store::create_at_version(path, version).unwrap();
+    let c = rusqlite::Connection::open(path).unwrap();
+    let t0 = at(2, 8, 0).timestamp_millis();
+    let ticket = "INSERT INTO ticket (id, service, origin_service, business_date, seq, number, \
+        priority, status, queue_at, issued_at, called_at, started_at, finished_at, counter, recalls, \
+        waiting_ahead, token, printed_at) VALUES (?1, ?2, ?2, '2026-11-02', 1, ?3, ?4, ?5, ?6, ?6, \
+        ?7, ?7, ?8, ?9, 0, 0, ?10, ?6)";
+    c.execute(
+        ticket,
+        rusqlite::params![
+            1,
+            "TP",
+            "1001",
+            None::<String>,
+            "done",
+            t0,
+            t0 + 60_000,
+            t0 + 300_000,
+            1,
+            "tok-1"
+        ],
+    )
+    .unwrap();
+    c.execute(
+        ticket,
+        rusqlite::params![
+            2,
+            "DD",
+            "A001",
+            "elderly",
+            "waiting",
+            t0 + 1000,
+            None::<i64>,
+            None::<i64>,
+            None::<i64>,
+            "tok-2"
+        ],
+    )
+    .unwrap();
+    for (id, kind, ticket, offset, counter) in [
+        (1, EventKind::Issued, 1, 0, None),
+        (2, EventKind::Issued, 2, 1000, None),
+        (3, EventKind::Called, 1, 60_000, Some(1)),
+        (4, EventKind::Started, 1, 60_000, Some(1)),
+        (5, EventKind::Finished, 1, 300_000, Some(1)),
+    ] {
+        c.execute(
+            "INSERT INTO event (id, at, kind, ticket_id, counter, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![id, t0 + offset, kind.as_str(), ticket, counter, serde_json::to_string(&kind).unwrap()],
+        )
+        .unwrap();
+    }
+    c.execute(
+        "INSERT INTO counter_state (counter, priority_streak) VALUES (1, 1)",
+        [],
+    )
+    .unwrap();
+    if version >= 2 {
+        c.execute(
+            "INSERT INTO device_status (device, status, detail, at) VALUES ('printer', 'paper_near_end', '', ?1)",
+            [t0],
+        )
+        .unwrap();
+    }
+    if version >= 3 {
+        c.execute("UPDATE counter_state SET paused = 1 WHERE counter = 1", [])
+            .unwrap();
+    }
+    if version >= 4 {
+        c.execute(
+            "INSERT INTO officer (login, pin_hash, role, created_at) VALUES ('lan', ?1, 'supervisor', ?2)",
+            rusqlite::params![motcua::secret::hash("246810").unwrap(), t0],
+        )
+        .unwrap();
+    }
+    if version >= 5 {
+        c.execute("UPDATE event SET officer = 'lan' WHERE counter = 1", [])
+            .unwrap();
+    }
+    if version >= 6 {
+        c.execute(
+            "INSERT INTO rating (ticket_id, score, at) VALUES (1, 5, ?1)",
+            [t0 + 400_000],
+        )
+        .unwrap();
+    }
+    if version >= 9 {
+        c.execute(
+            "INSERT INTO paired_browser (device, token_hash, device_hash, paired_at) VALUES ('board-1', 'x', 'y', ?1)",
+            [t0],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn every_earlier_schema_is_upgraded_only_by_the_server_with_its_data_and_a_backup_first() {
+    for version in 1..motcua::store::SCHEMA_VERSION {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg_path = dir.path().join("motcua.toml");
+        std::fs::write(&cfg_path, &*CONFIG).unwrap();
+        let cfg = Config::load(Some(&cfg_path)).unwrap();
+        seed_at_version(&cfg.office.database, version);
+
+        // A kiosk, a board, a command: refused, nothing written.
+        match Store::open(&cfg) {
+            Err(Error::SchemaOld { found, needed }) => {
+                assert_eq!((found, needed), (version, motcua::store::SCHEMA_VERSION));
+            }
+            other => panic!("v{version}: {:?}", other.err()),
+        }
+        let e = Store::open(&cfg).err().unwrap();
+        assert!(e.to_string().contains("máy chủ chưa được cập nhật"), "{e}");
+        assert_eq!(
+            motcua::store::check_copy(&cfg.office.database)
+                .unwrap()
+                .schema,
+            version
+        );
+
+        let backups = dir.path().join("backups");
+        let up = Store::open_upgrading(&cfg, &backups, "20261203-090000").unwrap();
+        assert_eq!(up.from, version);
+        let copy = up.backup.clone().unwrap();
+        assert_eq!(
+            copy,
+            backups.join(format!("motcua-20261203-090000-v{version}.db"))
+        );
+        let kept = motcua::store::check_copy(&copy).unwrap();
+        assert_eq!((kept.schema, kept.tickets), (version, 2), "v{version}");
+        let mut s = up.store;
+
+        // The data, read through today's code.
+        let served = s.ticket(1).unwrap();
+        assert_eq!(
+            (served.number.as_str(), served.status, served.counter),
+            ("1001", Status::Done, Some(1))
+        );
+        assert_eq!(served.finished_at, Some(at(2, 8, 5)));
+        let events = s.events_after(0, 100).unwrap();
+        assert_eq!(events.len(), 5, "v{version}");
+        assert_eq!(events[4].kind, EventKind::Finished);
+        assert_eq!(
+            s.rating(1).unwrap(),
+            (version >= 6).then_some(5),
+            "v{version}"
+        );
+        assert_eq!(
+            s.officer("lan").unwrap().is_some(),
+            version >= 4,
+            "v{version}"
+        );
+        let statuses = s.device_statuses().unwrap();
+        assert_eq!(statuses.len(), usize::from(version >= 2), "v{version}");
+        let rows = s
+            .report_rows(
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(rows.len(), 2, "v{version}");
+
+        // And the office goes on: the waiting ticket is called, numbering continues.
+        let state = s.state(at(2, 9, 0)).unwrap();
+        assert_eq!(state.paused.contains(&1), version >= 3, "v{version}");
+        let next = s.call_next(2, at(2, 9, 0)).unwrap().unwrap();
+        assert_eq!(next.number, "A001");
+        let t = s.issue("TP", None, at(2, 9, 1)).unwrap();
+        assert_eq!(t.number, "1002");
+        drop(s);
+
+        // Now current: every program opens it; a second upgrade does nothing.
+        Store::open(&cfg).unwrap();
+        let again = Store::open_upgrading(&cfg, &backups, "20261203-090100").unwrap();
+        assert_eq!(
+            (again.from, again.backup),
+            (motcua::store::SCHEMA_VERSION, None)
+        );
+    }
+}
+
+#[test]
+fn a_database_newer_than_the_program_is_refused_naming_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_path = dir.path().join("motcua.toml");
+    std::fs::write(&cfg_path, &*CONFIG).unwrap();
+    let cfg = Config::load(Some(&cfg_path)).unwrap();
+    drop(Store::open(&cfg).unwrap());
+    let newer = motcua::store::SCHEMA_VERSION + 1;
+    rusqlite::Connection::open(&cfg.office.database)
+        .unwrap()
+        .execute_batch(&format!("PRAGMA user_version = {newer}"))
+        .unwrap();
+    for e in [
+        Store::open(&cfg).err().unwrap(),
+        Store::open_upgrading(&cfg, dir.path(), "x").err().unwrap(),
+    ] {
+        let text = e.to_string();
+        assert!(
+            text.contains(&format!("version {newer}"))
+                && text.contains(&format!("({})", newer - 1)),
+            "{text}"
+        );
+    }
+}

@@ -26,7 +26,7 @@ pub use accounts::Officer;
 pub use backup::{Copy, check_copy};
 pub use counters::DeviceStatus;
 pub use reports::{RatingRecord, ReportRow};
-pub use schema::SCHEMA_VERSION;
+pub use schema::{SCHEMA_VERSION, create_at_version};
 
 /// The database file at `path` and the `-wal` and `-shm` files SQLite keeps beside it.
 pub fn database_files(path: &Path) -> [std::path::PathBuf; 3] {
@@ -132,6 +132,16 @@ pub struct QueueState {
     pub last_event_id: i64,
 }
 
+/// What [`Store::open_upgrading`] found and did.
+pub struct Upgrade {
+    /// The open, current store.
+    pub store: Store,
+    /// The schema version the file had ([`SCHEMA_VERSION`] when nothing was done).
+    pub from: i64,
+    /// The copy written before migrating, if a migration ran.
+    pub backup: Option<std::path::PathBuf>,
+}
+
 /// A connection to the shared queue database.
 pub struct Store {
     conn: Connection,
@@ -214,8 +224,41 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(mode, "database is not in WAL mode");
         }
-        store.migrate()?;
+        store.migrate(false)?;
         Ok(store)
+    }
+
+    /// Opens the database like [`Store::open`], and upgrades an older schema: first a checked
+    /// copy of it goes to `backups` as `motcua-YYYYMMDD-HHMMSS-vOLD.db` (`stamp` is the time
+    /// part), then the migrations run. Only `counter serve` and `counter migrate` do this; every
+    /// other program meeting an older schema gets [`Error::SchemaOld`] and waits for them.
+    pub fn open_upgrading(cfg: &Config, backups: &Path, stamp: &str) -> Result<Upgrade> {
+        let path = cfg.office.database.as_path();
+        let old = match Store::open(cfg) {
+            Ok(store) => {
+                return Ok(Upgrade {
+                    store,
+                    from: SCHEMA_VERSION,
+                    backup: None,
+                });
+            }
+            Err(Error::SchemaOld { found, .. }) => found,
+            Err(e) => return Err(e),
+        };
+        std::fs::create_dir_all(backups)
+            .map_err(|e| Error::storage(backups, "cannot create the backup folder", &e))?;
+        let copy = backups.join(format!("motcua-{stamp}-v{old}.db"));
+        let _ = std::fs::remove_file(&copy);
+        Store::open_reader(cfg)?.backup_into(&copy)?;
+        let conn = Connection::open(path).map_err(|e| Error::storage(path, "cannot open", &e))?;
+        let mut store = Store::configure(conn, path, cfg)?;
+        let from = store.migrate(true)?;
+        tracing::info!(from, to = SCHEMA_VERSION, backup = %copy.display(), "database schema upgraded");
+        Ok(Upgrade {
+            store,
+            from,
+            backup: Some(copy),
+        })
     }
 
     /// Opens the database read-only, for commands that only read (`queue`, `report`, a

@@ -147,10 +147,21 @@ impl Store {
         Ok(version)
     }
 
-    pub(super) fn migrate(&mut self) -> Result<()> {
-        if self.check_schema()? == SCHEMA_VERSION {
+    /// Brings the schema to [`SCHEMA_VERSION`]. A new (empty) database is created by any
+    /// program; a database with an older schema only when `upgrade` is set (`counter serve`,
+    /// `counter migrate`, after their backup), else [`Error::SchemaOld`]. Returns the version
+    /// found.
+    pub(super) fn migrate(&mut self, upgrade: bool) -> Result<i64> {
+        let found = self.check_schema()?;
+        if found == SCHEMA_VERSION {
             // Current already: opening writes nothing.
-            return Ok(());
+            return Ok(found);
+        }
+        if found > 0 && !upgrade {
+            return Err(Error::SchemaOld {
+                found,
+                needed: SCHEMA_VERSION,
+            });
         }
         self.write(|tx| {
             let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -160,12 +171,35 @@ impl Store {
                     supported: SCHEMA_VERSION,
                 });
             }
+            if version > 0 && !upgrade {
+                // Another program made it meanwhile, with an older build.
+                return Err(Error::SchemaOld {
+                    found: version,
+                    needed: SCHEMA_VERSION,
+                });
+            }
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
                 tracing::info!(version = i + 1, "migrating database schema");
                 tx.execute_batch(sql)?;
             }
             tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
             Ok(())
-        })
+        })?;
+        Ok(found)
     }
+}
+
+/// Builds a database at schema `version` (1..=[`SCHEMA_VERSION`]) with the migrations as they
+/// were shipped, as the build of that version left it: for migration tests from every earlier
+/// version.
+#[doc(hidden)]
+pub fn create_at_version(path: &std::path::Path, version: i64) -> Result<()> {
+    assert!((1..=SCHEMA_VERSION).contains(&version));
+    let conn = rusqlite::Connection::open(path)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; BEGIN IMMEDIATE;")?;
+    for sql in &MIGRATIONS[..version as usize] {
+        conn.execute_batch(sql)?;
+    }
+    conn.execute_batch(&format!("PRAGMA user_version = {version}; COMMIT;"))?;
+    Ok(())
 }

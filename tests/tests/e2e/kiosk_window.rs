@@ -137,3 +137,91 @@ fn a_click_on_the_real_window_issues_and_prints() {
         "the kiosk took {took:?} to stop"
     );
 }
+
+#[test]
+fn a_kiosk_meeting_an_older_schema_waits_for_the_server_and_starts_once_it_migrated() {
+    let office = Office::with_config(&format!(
+        "{office}\n[printer]\nport = \"virtual:tickets\"\n",
+        office = OFFICE_CONFIG.as_str()
+    ));
+    let old = motcua::store::SCHEMA_VERSION - 1;
+    motcua::store::create_at_version(&office.db(), old).unwrap();
+    let version = || {
+        office
+            .open_db()
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+
+    // A one-shot command refuses, naming what to do.
+    let out = office.run("kiosk", &["issue", "--service", "TP", "--no-print"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("máy chủ chưa được cập nhật") && err.contains("counter migrate"),
+        "{err}"
+    );
+
+    // The touchscreen waits, saying so, and writes nothing.
+    let (display, _x) = xvfb();
+    let log = office.dir.path().join("kiosk.log");
+    let kiosk = office
+        .command("kiosk")
+        .arg("--windowed")
+        .env("DISPLAY", &display)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start the kiosk");
+    let _kiosk = Killed(kiosk);
+    let _dump = DumpOnPanic(log.clone());
+    wait_for("the kiosk to say it waits", Duration::from_secs(20), || {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("Máy chủ chưa được cập nhật")
+            .then_some(())
+    });
+    assert_eq!(version(), old, "the kiosk did not migrate");
+
+    let out = office.run("counter", &["migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(version(), motcua::store::SCHEMA_VERSION);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("từ phiên bản {old} lên")), "{said}");
+    let backups: Vec<String> = std::fs::read_dir(office.dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        backups.len() == 1 && backups[0].ends_with(&format!("-v{old}.db")),
+        "{backups:?}"
+    );
+
+    // Woken by the migration, the kiosk opens its window and issues.
+    wait_for("the kiosk window", Duration::from_secs(30), || {
+        Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "motcua kiosk"])
+            .env("DISPLAY", &display)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    });
+    assert!(std::fs::read_to_string(&log).unwrap().contains("tiếp tục"));
+    let click = Command::new("xdotool")
+        .args(["mousemove", "480", "330", "click", "1"])
+        .env("DISPLAY", &display)
+        .status()
+        .unwrap();
+    assert!(click.success());
+    let number: String = wait_for("the ticket", Duration::from_secs(20), || {
+        office
+            .open_db()
+            .query_row("SELECT number FROM ticket", [], |r| r.get(0))
+            .ok()
+    });
+    assert_eq!(number, "1001");
+}
