@@ -14,7 +14,7 @@ use motcua::{Action, Config, Store, Ticket};
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Config file (default: $MOTCUA_CONFIG, else ./motcua.toml).
+    /// Config file (default: $MOTCUA_CONFIG, else ./motcua.toml, else /etc/motcua/motcua.toml).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
     #[command(subcommand)]

@@ -55,7 +55,7 @@ impl Pace {
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Config file (default: $MOTCUA_CONFIG, else ./motcua.toml).
+    /// Config file (default: $MOTCUA_CONFIG, else ./motcua.toml, else /etc/motcua/motcua.toml).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
     /// Show the board in a normal window instead of full screen.

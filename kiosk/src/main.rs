@@ -19,7 +19,7 @@ const EXIT_NOT_PRINTED: u8 = 4;
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Config file (default: $MOTCUA_CONFIG, else ./motcua.toml).
+    /// Config file (default: $MOTCUA_CONFIG, else ./motcua.toml, else /etc/motcua/motcua.toml).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
     /// Run the touchscreen in a normal window instead of full screen (desktops, demos).

@@ -37,6 +37,9 @@ pub use status::*;
 pub const CONFIG_ENV: &str = "MOTCUA_CONFIG";
 /// Config file used when neither `--config` nor [`CONFIG_ENV`] is given.
 pub const DEFAULT_CONFIG_FILE: &str = "motcua.toml";
+/// The installed config (the Debian package's conffile), read when neither `--config` nor
+/// [`CONFIG_ENV`] is given and there is no [`DEFAULT_CONFIG_FILE`] in the current folder.
+pub const SYSTEM_CONFIG_FILE: &str = "/etc/motcua/motcua.toml";
 
 /// The whole validated config.
 #[derive(Debug, Clone)]
@@ -77,16 +80,35 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
+/// [`Config::resolve_path`] with its inputs given: the flag, the environment variable, the
+/// local file and the installed file.
+fn lookup(
+    flag: Option<&Path>,
+    env: Option<std::ffi::OsString>,
+    local: &Path,
+    system: &Path,
+) -> PathBuf {
+    if let Some(p) = flag {
+        return p.to_path_buf();
+    }
+    match env {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ if !local.exists() && system.exists() => system.to_path_buf(),
+        _ => local.to_path_buf(),
+    }
+}
+
 impl Config {
-    /// Which config file to read: `--config`, else `$MOTCUA_CONFIG`, else `./motcua.toml`.
+    /// Which config file to read: `--config`, else `$MOTCUA_CONFIG`, else `./motcua.toml` when
+    /// it exists, else the installed [`SYSTEM_CONFIG_FILE`] when it exists, else
+    /// `./motcua.toml` (so the error names the file a new user is expected to write).
     pub fn resolve_path(flag: Option<&Path>) -> PathBuf {
-        if let Some(p) = flag {
-            return p.to_path_buf();
-        }
-        match std::env::var_os(CONFIG_ENV) {
-            Some(p) if !p.is_empty() => PathBuf::from(p),
-            _ => PathBuf::from(DEFAULT_CONFIG_FILE),
-        }
+        lookup(
+            flag,
+            std::env::var_os(CONFIG_ENV),
+            Path::new(DEFAULT_CONFIG_FILE),
+            Path::new(SYSTEM_CONFIG_FILE),
+        )
     }
 
     /// Reads and validates the config file chosen by [`Config::resolve_path`].
@@ -319,6 +341,26 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_config_is_looked_up_flag_then_environment_then_here_then_etc() {
+        use super::lookup;
+        use std::path::Path;
+        let dir = tempfile::tempdir().unwrap();
+        let here = dir.path().join("motcua.toml");
+        let etc = dir.path().join("etc-motcua.toml");
+        let flag = Path::new("/srv/office.toml");
+        let env = || Some(std::ffi::OsString::from("/run/env.toml"));
+        // Neither file exists: the local name, for the error a new user reads.
+        assert_eq!(lookup(None, None, &here, &etc), here);
+        std::fs::write(&etc, "").unwrap();
+        assert_eq!(lookup(None, None, &here, &etc), etc);
+        assert_eq!(lookup(None, Some("".into()), &here, &etc), etc);
+        std::fs::write(&here, "").unwrap();
+        assert_eq!(lookup(None, None, &here, &etc), here);
+        assert_eq!(lookup(None, env(), &here, &etc), Path::new("/run/env.toml"));
+        assert_eq!(lookup(Some(flag), env(), &here, &etc), flag);
+    }
+
     use super::*;
 
     const GOOD: &str = r#"
