@@ -262,6 +262,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 use std::io::Write;
                 println!("listening on http://{addr}");
                 let _ = std::io::stdout().flush();
+                // Type=notify: systemd starts what comes after the server only now.
+                if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+                    tracing::warn!(error = %e, "cannot tell systemd the server is ready");
+                }
             };
             counter::http::run(listener, cfg, ready, counter::http::shutdown_signal()).await
         });

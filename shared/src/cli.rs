@@ -115,13 +115,21 @@ pub struct Exit {
     pub message: String,
 }
 
-/// Logs to stderr, filtered by `MOTCUA_LOG` (`tracing` syntax), default `warn`.
+/// The log filter without `MOTCUA_LOG`: problems only, and what `counter serve` is asked to
+/// keep for the office (sign-ins, sign-outs, device connections, event streams).
+pub const DEFAULT_LOG: &str = "warn,counter::http=info";
+
+/// Logs to stderr (the journal under systemd), filtered by `MOTCUA_LOG` (`tracing` syntax),
+/// default [`DEFAULT_LOG`].
 pub fn init_logging() {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal: the journal and log files get plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| DEFAULT_LOG.into()),
         )
         .init();
 }

@@ -110,3 +110,50 @@ fn sigterm_stops_the_server_with_20_event_streams_and_a_board() {
         "nothing committed lost"
     );
 }
+
+#[test]
+fn the_server_tells_systemd_it_is_ready_once_it_listens_and_logs_sign_ins_by_default() {
+    // What systemd gives a Type=notify service: a datagram socket in $NOTIFY_SOCKET.
+    let office = Office::new();
+    motcua_e2e::console::add_user(&office, "lan", "246810", "officer");
+    let sock_path = office.dir.path().join("notify.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let log = office.dir.path().join("serve.log");
+    let mut child = office
+        .command("counter")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("NOTIFY_SOCKET", &sock_path)
+        .env_remove("MOTCUA_LOG")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let mut buf = [0u8; 256];
+    let n = sock.recv(&mut buf).expect("READY=1 on the notify socket");
+    assert_eq!(std::str::from_utf8(&buf[..n]).unwrap().trim(), "READY=1");
+    // Ready means it answers.
+    let mut client = motcua_e2e::console::Client::at(&base);
+    assert_eq!(client.login("lan", "246810", 1), 303);
+    let (status, _) = terminate(child);
+    assert!(status.success());
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.contains("signed in") && log.contains("login=lan"),
+        "the default log level keeps sign-ins:\n{log}"
+    );
+    assert!(
+        !log.contains('\x1b'),
+        "no colour codes in the journal:\n{log}"
+    );
+}
