@@ -173,6 +173,10 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// First run, in Vietnamese: asks for the office's name, services, counters, printer and
+    /// first supervisor, and writes the config (re-run it to change the answers; the rest of the
+    /// file is kept). Answers may be piped in, one per line.
+    Init,
     /// Upgrade the database to this version's schema, after a checked copy named with the old
     /// version (in `backups/` beside the database). `counter serve` does the same at start;
     /// kiosks and boards wait for it ("máy chủ chưa được cập nhật").
@@ -226,6 +230,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     } = &cli.command
     {
         return device_token(name, role, *counter);
+    }
+    if let Command::Init = &cli.command {
+        return init(cli.config.as_deref());
     }
     let cfg = Config::load(cli.config.as_deref())?;
     // Restore opens the database only to keep the current file aside, and closes it first.
@@ -315,6 +322,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { .. }
         | Command::DeviceToken { .. }
         | Command::Restore { .. }
+        | Command::Init
         | Command::Migrate => {
             unreachable!("handled above")
         }
@@ -551,6 +559,36 @@ fn file_stamp(cfg: &Config) -> String {
 /// The name of a backup copy: `motcua-YYYYMMDD-HHMMSS-vSCHEMA.db` (office time).
 fn is_backup_name(name: &str) -> bool {
     name.starts_with("motcua-") && name.ends_with(".db") && name.contains("-v")
+}
+
+/// `counter init`, then a restart of the installed server so it serves the new answers.
+fn init(flag: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let path = Config::resolve_path(flag);
+    // The printers this machine has, as `kiosk printers` (installed beside this binary) lists them.
+    let printers = std::env::current_exe()
+        .ok()
+        .and_then(|me| {
+            std::process::Command::new(me.with_file_name("kiosk"))
+                .arg("printers")
+                .output()
+                .ok()
+        })
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    counter::init::run(&path, printers)?;
+    let installed = path == std::path::Path::new(motcua::config::SYSTEM_CONFIG_FILE);
+    if installed && std::path::Path::new("/run/systemd/system").exists() {
+        let restarted = std::process::Command::new("systemctl")
+            .args(["try-restart", "motcua-server.service"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if restarted {
+            println!("Đã khởi động lại máy chủ (motcua-server) với cấu hình mới.");
+        } else {
+            println!("Khởi động lại máy chủ để áp dụng: sudo systemctl restart motcua-server");
+        }
+    }
+    Ok(())
 }
 
 /// The backup folder when none is given: `backups/` beside the database.

@@ -30,3 +30,26 @@ mod tests {
         assert_eq!(super::date_line(sunday), "Chủ Nhật, 29/11/2026");
     }
 }
+
+/// Vietnamese text without its diacritics ("Đất đai" → "Dat dai"): for codes made from names
+/// and for answers typed without accents.
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod fold_tests {
+    #[test]
+    fn diacritics_and_the_crossed_d_are_folded() {
+        assert_eq!(super::fold("Đất đai - Xây dựng"), "Dat dai - Xay dung");
+        assert_eq!(super::fold("Không"), "Khong");
+    }
+}

@@ -11,6 +11,7 @@ mod clock;
 mod concurrency;
 mod console;
 mod flood;
+mod init;
 mod kiosk_window;
 mod lan_kiosk;
 mod links;
