@@ -102,7 +102,7 @@ pub fn console(
 <meta name="csrf" content="{csrf}">{STYLE}</head><body>
 {header}
 <main>
-{weak}<section class="current"><div class="label">Đang phục vụ</div><div id="number">—</div><div id="service"></div><div id="waited"></div><div id="status"></div></section>
+{weak}{CLOCK_BANNER}<section class="current"><div class="label">Đang phục vụ</div><div id="number">—</div><div id="service"></div><div id="waited"></div><div id="status"></div></section>
 <section class="buttons">
 <button data-action="call" data-key="F1">Gọi số tiếp theo <kbd>F1</kbd></button>
 <button data-action="recall" data-key="F2">Gọi lại <kbd>F2</kbd></button>
@@ -150,6 +150,7 @@ document.addEventListener('keydown', e => {{ const b = document.querySelector('b
 const es = new EventSource('/api/events');
 for (const k of {EVENT_KINDS}) es.addEventListener(k, refresh);
 refresh();
+{CLOCK_JS}
 </script></body></html>"#,
         counter = html_escape(&name),
         office = html_escape(&cfg.office.name),
@@ -166,7 +167,7 @@ pub fn monitor(cfg: &Config, login: &str, csrf: &str) -> String {
 <meta name="csrf" content="{csrf}">{STYLE}</head><body>
 {header}
 <main>
-<section><h2>Các quầy</h2><table id="counters"><thead><tr><th>Quầy</th><th>Cán bộ</th><th>Đang phục vụ</th><th>Trạng thái</th></tr></thead><tbody></tbody></table></section>
+{CLOCK_BANNER}<section><h2>Các quầy</h2><table id="counters"><thead><tr><th>Quầy</th><th>Cán bộ</th><th>Đang phục vụ</th><th>Trạng thái</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Đang chờ theo lĩnh vực</h2><table id="services"><thead><tr><th>Lĩnh vực</th><th>Đang chờ</th><th>Chờ lâu nhất</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Danh sách chờ</h2><table id="tickets"><thead><tr><th>Số</th><th>Lĩnh vực</th><th>Ưu tiên</th><th>Đã chờ</th><th></th></tr></thead><tbody></tbody></table></section>
 <p id="devices"></p>
@@ -210,6 +211,7 @@ async function refresh() {{
 const es = new EventSource('/api/events');
 for (const k of {EVENT_KINDS}) es.addEventListener(k, refresh);
 refresh();
+{CLOCK_JS}
 </script></body></html>"#,
         office = html_escape(&cfg.office.name),
         header = header("Giám sát", login, csrf, ""),
@@ -326,6 +328,28 @@ pub fn status(
         message = html_escape(message.unwrap_or("")),
     )
 }
+
+/// Where the console and the monitor warn that the clock cannot be trusted.
+const CLOCK_BANNER: &str = r#"<p class="warn" id="clock-warning" role="alert" hidden></p>"#;
+
+/// Reads `/api/clock` now and every minute: the server's clock not synchronised, or this
+/// computer's more than 2 minutes away from it (half the round trip allowed for), shows the
+/// warning; otherwise it is hidden.
+const CLOCK_JS: &str = r#"async function checkClock() {
+  const sent = Date.now();
+  const r = await fetch('/api/clock').catch(() => null);
+  if (!r || !r.ok) return;
+  const c = await r.json();
+  const skew = (sent + Date.now()) / 2 - Date.parse(c.now);
+  const w = document.getElementById('clock-warning');
+  let text = '';
+  if (c.synchronised === false) text = 'Đồng hồ hệ thống chưa đồng bộ: giờ của máy chủ có thể sai, giờ lấy số và thời gian chờ có thể bị ghi sai. Vui lòng báo cán bộ kỹ thuật.';
+  else if (Math.abs(skew) > 120000) text = 'Đồng hồ hệ thống chưa đồng bộ: đồng hồ máy này ' + (skew > 0 ? 'nhanh ' : 'chậm ') + Math.round(Math.abs(skew) / 60000) + ' phút so với máy chủ.';
+  w.textContent = text;
+  w.hidden = !text;
+}
+checkClock();
+setInterval(checkClock, 60000);"#;
 
 /// Every SSE event kind the pages refresh on (a JSON array, so a JavaScript literal too).
 pub const EVENT_KINDS: &str = r#"["issued","called","recalled","started","finished","no_show","held","unheld","reactivated","transferred","cancelled","voided","reprinted","changed"]"#;

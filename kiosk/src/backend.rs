@@ -51,6 +51,11 @@ pub trait Backend: Send {
     fn waiting(&mut self, now: DateTime<Utc>) -> Result<Vec<(String, u32)>, IssueError>;
     /// Today's mean service time per service, when known (the wait estimate).
     fn mean_service_secs(&mut self, day: NaiveDate) -> Vec<(String, f64)>;
+    /// A warning about the server's clock as this kiosk sees it (a kiosk on the LAN: the
+    /// server's clock is not synchronised, or differs from this one by more than 2 minutes).
+    fn clock_problem(&mut self, _now: DateTime<Utc>) -> Option<String> {
+        None
+    }
 }
 
 /// Device name of the office host's printer in the store's device status table.
@@ -158,7 +163,12 @@ pub struct Remote {
     agent: ureq::Agent,
     pending: Vec<Pending>,
     outbox: std::path::PathBuf,
+    /// When the server's clock was last read, and what it said ([`Backend::clock_problem`]).
+    clock_checked: Option<(std::time::Instant, Option<String>)>,
 }
+
+/// How often a kiosk on the LAN compares its clock with the server's.
+const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(60);
 
 impl Remote {
     /// A client of the server at `base` (e.g. `http://192.168.1.10:8080`).
@@ -179,6 +189,7 @@ impl Remote {
             agent,
             pending,
             outbox,
+            clock_checked: None,
         }
     }
 
@@ -405,6 +416,24 @@ impl Backend for Remote {
         .expect("serialises");
         self.call::<api::PrinterReport>("PUT", "/api/kiosk/printer", Some(&body))
             .map(|_| ())
+    }
+    fn clock_problem(&mut self, now: DateTime<Utc>) -> Option<String> {
+        if let Some((at, said)) = &self.clock_checked
+            && at.elapsed() < CLOCK_CHECK_EVERY
+        {
+            return said.clone();
+        }
+        let said = match self.call::<api::ClockNow>("GET", "/api/clock", None) {
+            // An older server, or unreachable: the offline banner already says what matters.
+            Err(_) => None,
+            Ok(c) if c.synchronised == Some(false) => Some(format!(
+                "{}: đồng hồ của máy chủ có thể sai, vui lòng báo cán bộ kỹ thuật",
+                motcua::clock::UNSYNCHRONISED_VI
+            )),
+            Ok(c) => motcua::clock::skew_warning(now, c.now.utc()),
+        };
+        self.clock_checked = Some((std::time::Instant::now(), said.clone()));
+        said
     }
     fn waiting(&mut self, _now: DateTime<Utc>) -> Result<Vec<(String, u32)>, IssueError> {
         // The refresh every few seconds is also when owed reports go out.

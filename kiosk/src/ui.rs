@@ -364,6 +364,7 @@ impl Controller {
     pub fn refresh(&self) {
         let cfg = self.cfg.clone();
         let now = self.clock.now();
+        let unsynchronised = self.clock.synchronised() == Some(false);
         self.dispatcher.submit(Box::new(move |k: &mut Kiosk| {
             let local = now.with_timezone(&cfg.office.timezone).time();
             let state = k.queue().waiting(now);
@@ -395,8 +396,17 @@ impl Controller {
                 })
                 .collect();
             let printer = k.printer_status(now).err().map(|e| e.vi().to_string());
+            let clock = if unsynchronised {
+                Some(format!(
+                    "{}: giờ trên phiếu có thể sai, vui lòng báo cán bộ",
+                    motcua::clock::UNSYNCHRONISED_VI
+                ))
+            } else {
+                k.queue().clock_problem(now)
+            };
             Box::new(move |w: &KioskWindow| {
                 let a = w.global::<KioskAdapter>();
+                a.set_clock_message(clock.unwrap_or_default().into());
                 if let Some(c) = CONTROLLER.with(|c| c.borrow().upgrade()) {
                     c.set_services(&views);
                     c.apply_health(server.as_deref(), printer.as_deref(), &a);

@@ -45,6 +45,7 @@ struct Ui {
     window: KioskWindow,
     dispatcher: Rc<ManualDispatcher>,
     controller: Rc<Controller>,
+    clock: Arc<RealTime>,
 }
 
 fn init_platform() {
@@ -52,6 +53,26 @@ fn init_platform() {
 }
 
 /// A kiosk on a fresh office folder; `extra` is appended to the config.
+/// The system's time, with the clock synchronised or not as the test says (the machine's own
+/// NTP state must not change the screenshots).
+#[derive(Default)]
+struct RealTime {
+    unsynchronised: std::sync::atomic::AtomicBool,
+}
+
+impl motcua::clock::Clock for RealTime {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
+    fn synchronised(&self) -> Option<bool> {
+        Some(
+            !self
+                .unsynchronised
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+}
+
 fn start(extra: &str) -> Ui {
     init_platform();
     let dir = tempfile::tempdir().unwrap();
@@ -68,7 +89,8 @@ fn start(extra: &str) -> Ui {
     let (w, h) = cfg.kiosk.orientation.size();
     window.window().set_size(slint::PhysicalSize::new(w, h));
     let dispatcher = Rc::new(ManualDispatcher::new(kiosk, window.as_weak()));
-    let controller = kiosk::ui::setup(&window, cfg, dispatcher.clone());
+    let clock = Arc::new(RealTime::default());
+    let controller = kiosk::ui::setup_with_clock(&window, cfg, dispatcher.clone(), clock.clone());
     dispatcher.run_pending();
     window.show().unwrap();
     let ui = Ui {
@@ -77,6 +99,7 @@ fn start(extra: &str) -> Ui {
         window,
         dispatcher,
         controller,
+        clock,
     };
     // A fixed clock, so screenshots do not depend on the time of the run.
     ui.adapter().set_clock("09:15".into());
@@ -877,4 +900,29 @@ fn the_kiosk_speaks_the_ticket_it_issues() {
         expected
     );
     assert_eq!(heard[0].1, bank.render(&expected[0]), "the board's clips");
+}
+
+#[test]
+fn an_unsynchronised_clock_puts_a_warning_on_the_home_screen_and_issuing_goes_on() {
+    let ui = start("");
+    ui.controller.refresh();
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.adapter().get_clock_message(), "");
+    ui.clock
+        .unsynchronised
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    ui.controller.refresh();
+    ui.dispatcher.run_pending();
+    let warning = ui.adapter().get_clock_message();
+    assert!(
+        warning.starts_with("Đồng hồ hệ thống chưa đồng bộ"),
+        "{warning}"
+    );
+    assert!(ui.adapter().get_issuing_allowed(), "a warning, not a stop");
+    ui.clock
+        .unsynchronised
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    ui.controller.refresh();
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.adapter().get_clock_message(), "");
 }

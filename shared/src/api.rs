@@ -292,6 +292,16 @@ pub struct CounterNow {
     pub ticket: Option<Ticket>,
 }
 
+/// `GET /api/clock`: the server's time, and whether the kernel keeps its clock synchronised
+/// (`null`: it cannot tell). Screens on the LAN compare it with their own clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockNow {
+    /// The server's time.
+    pub now: OfficeTime,
+    /// Whether the server's clock is synchronised.
+    pub synchronised: Option<bool>,
+}
+
 /// The queue state (`counter queue --json`, `display-board state --json`, `GET /api/state`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueState {

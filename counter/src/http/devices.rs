@@ -26,6 +26,14 @@ pub(super) async fn state(
     Ok(Json(v))
 }
 
+/// `GET /api/clock`: the server's time and whether its clock is synchronised.
+pub(super) async fn clock(State(st): State<AppState>, _: Reader) -> Json<api::ClockNow> {
+    Json(api::ClockNow {
+        now: api::OfficeTime::of(st.now(), &st.cfg),
+        synchronised: st.clock.synchronised(),
+    })
+}
+
 /// `POST /api/tickets`: a kiosk device issues a ticket (it prints the ticket itself, so the
 /// answer carries the status page address for the QR code). With `"print": true` the ticket
 /// stays print pending until the kiosk reports back (`/api/kiosk/tickets/{id}/printed`).

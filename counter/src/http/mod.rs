@@ -205,6 +205,7 @@ pub fn router(st: AppState) -> Router {
         .route("/api/counter/{action}", post(console::act))
         .route("/api/monitor", get(monitor::monitor))
         .route("/api/state", get(devices::state))
+        .route("/api/clock", get(devices::clock))
         .route("/api/tickets", post(devices::issue))
         .route("/api/tickets/{id}/{action}", post(monitor::ticket_action))
         .route("/api/kiosk/unprinted", get(kiosk::unprinted))

@@ -1,5 +1,6 @@
 //! The server's HTTP rules, in process: the access matrix and the hardening regressions.
 
+mod clock;
 mod hardening;
 mod matrix;
 mod office;

@@ -52,6 +52,8 @@ pub struct Office {
     pub server: Server,
     pub cfg: Config,
     pub now: DateTime<Utc>,
+    /// The server's clock (time and whether it is synchronised).
+    pub clock: Arc<FixedClock>,
 }
 
 pub const BOARD_TOKEN: &str = "board-hall.b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0";
@@ -91,12 +93,14 @@ impl Office {
             let hash = motcua::secret::hash_password("246810").unwrap();
             store.add_officer(login, &hash, role, now).unwrap();
         }
-        let server = Server::new(cfg.clone(), Arc::new(FixedClock::at(now))).unwrap();
+        let clock = Arc::new(FixedClock::at(now));
+        let server = Server::new(cfg.clone(), clock.clone()).unwrap();
         Office {
             _dir: dir,
             server,
             cfg,
             now,
+            clock,
         }
     }
 
