@@ -36,16 +36,20 @@ pub fn serve_on(office: &Office, addr: &str) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("start counter serve");
+    let base = listening(&mut child);
+    Server { child, base }
+}
+
+/// Reads `counter serve`'s first line from its piped stdout: the address it listens on.
+pub fn listening(child: &mut std::process::Child) -> String {
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
+    BufReader::new(child.stdout.take().expect("stdout piped"))
         .read_line(&mut line)
         .unwrap();
-    let base = line
-        .trim()
+    line.trim()
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    Server { child, base }
+        .to_string()
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects, returns every status.

@@ -130,15 +130,7 @@ fn the_server_tells_systemd_it_is_ready_once_it_listens_and_logs_sign_ins_by_def
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    let base = motcua_e2e::console::listening(&mut child);
     let mut buf = [0u8; 256];
     let n = sock.recv(&mut buf).expect("READY=1 on the notify socket");
     assert_eq!(std::str::from_utf8(&buf[..n]).unwrap().trim(), "READY=1");
