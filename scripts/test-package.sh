@@ -14,7 +14,7 @@ deb=$(ls -t target/debian/motcua_*.deb 2>/dev/null | head -1)
 
 # systemd-analyze verify checks that every command a unit names exists: cage for the kiosk.
 missing=()
-for p in cage xwayland adduser passwd; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in cage xwayland grim adduser passwd; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
     step "installing ${missing[*]}"
     apt-get update -qq
@@ -31,7 +31,7 @@ cleanup() {
     if [ "$ours" = 1 ] && dpkg -s motcua >/dev/null 2>&1; then
         MOTCUA_PURGE_DATA=yes dpkg --purge motcua >/dev/null 2>&1 || true
     fi
-    rm -rf "$work"
+    rm -rf "$work" "${xdg:-}"
 }
 trap cleanup EXIT
 
@@ -117,6 +117,10 @@ sock=$(board_sock)
 [ -n "$sock" ] || { cat "$work/board.err" >&2; fail "the board made no wake-up socket"; }
 [ "$(stat -c '%U:%G %a' "$sock")" = "motcua-board:motcua 770" ] \
     || fail "the board's wake-up socket is $(stat -c '%U:%G %a' "$sock")"
+# The kiosk's user may wake the board: its datagram reaches the board's socket.
+as_unit motcua-kiosk python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"w", sys.argv[1])' "$sock" || fail "the kiosk's user cannot wake the board"
 as_unit motcua-kiosk kiosk --config /etc/motcua/motcua.toml issue --service TP --no-print --json \
     >"$work/issue.out" || fail "the kiosk's user could not issue"
 grep -q '"number":"1001"' "$work/issue.out" || fail "issued: $(cat "$work/issue.out")"
@@ -130,6 +134,28 @@ for f in /var/lib/motcua/motcua.db /var/lib/motcua/motcua.db-wal /var/lib/motcua
     [ "$(stat -c '%G %a' "$f")" = "motcua 660" ] || fail "$f is $(stat -c '%U:%G %a' "$f")"
 done
 
+# The kiosk unit's command line (cage, XWayland, the kiosk) as its user, on wlroots' headless
+# backend instead of tty1's screen: a screenshot of the output (grim) read back by OCR shows the
+# kiosk's home screen.
+xdg=$(mktemp -d /tmp/motcua-kiosk-run.XXXXXX)
+chown motcua-kiosk:motcua "$xdg"
+# shellcheck disable=SC2046
+start_as motcua-kiosk "$work/cage.out" "$work/cage.err" env XDG_RUNTIME_DIR="$xdg" \
+    WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
+    $(unit_cmd motcua-kiosk.service)
+shot="$xdg/kiosk.png"
+seen=""
+for _ in $(seq 60); do
+    if [ -S "$xdg/wayland-0" ] && as_unit motcua-kiosk env XDG_RUNTIME_DIR="$xdg" \
+        WAYLAND_DISPLAY=wayland-0 grim "$shot" 2>/dev/null; then
+        seen=$(tesseract "$shot" - -l vie 2>/dev/null || true)
+        grep -q "Tư pháp" <<<"$seen" && break
+    fi
+    sleep 0.5
+done
+grep -q "Tư pháp" <<<"$seen" \
+    || { cat "$work/cage.err" >&2; echo "OCR: $seen" >&2; fail "the kiosk unit showed no kiosk under cage"; }
+
 # The daily backup, as its unit runs it.
 # shellcheck disable=SC2046
 as_unit motcua $(unit_cmd motcua-backup.service) >/dev/null || fail "the backup unit's command"
@@ -138,7 +164,7 @@ ls /var/lib/motcua/backups/motcua-*-v*.db >/dev/null 2>&1 || fail "no backup wri
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 pids=()
-left=$(ps -u motcua,motcua-board -o pid=,stat=,args= 2>/dev/null | awk '$2 !~ /^Z/' || true)
+left=$(ps -u motcua,motcua-board,motcua-kiosk -o pid=,stat=,args= 2>/dev/null | awk '$2 !~ /^Z/' || true)
 [ -z "$left" ] || fail "a motcua process outlived SIGTERM: $left"
 
 step "dpkg --purge (the data stays)"
