@@ -3,6 +3,7 @@
 
 mod flood;
 mod links;
+mod predict;
 mod screens;
 
 use std::fs::File;
@@ -97,6 +98,10 @@ enum Cmd {
     /// `counter serve`'s memory with boards and rating tablets connected, and the board page's
     /// memory over a compressed day of calls.
     Screens(screens::Screens),
+    /// The wait estimate against an office's day described in a scenario file (docs/
+    /// prediction.md): error figures of the estimate and of the old formula; `--cost` times
+    /// the estimator.
+    Predict(predict::Predict),
 }
 
 /// The write benchmark's office: one service, 8 counters.
@@ -126,6 +131,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Flood(f) => flood::flood_bench(f),
         Cmd::Links(l) => links::links_bench(l),
         Cmd::Screens(o) => screens::run(&o),
+        Cmd::Predict(p) => predict::run(&p),
     }
 }
 
@@ -302,7 +308,8 @@ fn print_bench(port: Option<String>, count: u32) -> anyhow::Result<()> {
                 &cfg,
             )?;
             let t = store.issue(service, priority, Utc::now())?;
-            let blocks = motcua::ticket::layout(&t, &cfg, width);
+            let wait = motcua::estimate::Estimate::Minutes { low: 10, high: 15 };
+            let blocks = motcua::ticket::layout(&t, &cfg, Some(&wait), width);
             let q = if qr == "raster" {
                 QrMode::Raster
             } else {

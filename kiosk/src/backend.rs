@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use motcua::api;
+use motcua::estimate::{Estimate, Target};
 use motcua::{Config, Store, Ticket};
 
 use crate::IssueError;
@@ -49,8 +50,9 @@ pub trait Backend: Send {
     ) -> Result<(), IssueError>;
     /// Waiting tickets per service (the home screen); an error when the queue is unreachable.
     fn waiting(&mut self, now: DateTime<Utc>) -> Result<Vec<(String, u32)>, IssueError>;
-    /// Today's mean service time per service, when known (the wait estimate).
-    fn mean_service_secs(&mut self, day: NaiveDate) -> Vec<(String, f64)>;
+    /// The estimated wait of `t` from `now` while it waits (the slip and the done screen);
+    /// `None` for a ticket no longer waiting, or when the backend cannot say.
+    fn estimate(&mut self, t: &Ticket, now: DateTime<Utc>) -> Option<Estimate>;
     /// A warning about the server's clock as this kiosk sees it (a kiosk on the LAN: the
     /// server's clock is not synchronised, or differs from this one by more than 2 minutes).
     fn clock_problem(&mut self, _now: DateTime<Utc>) -> Option<String> {
@@ -113,8 +115,18 @@ impl Backend for Store {
     fn waiting(&mut self, now: DateTime<Utc>) -> Result<Vec<(String, u32)>, IssueError> {
         Ok(self.state(now)?.waiting)
     }
-    fn mean_service_secs(&mut self, day: NaiveDate) -> Vec<(String, f64)> {
-        Store::mean_service_secs(self, day).unwrap_or_default()
+    fn estimate(&mut self, t: &Ticket, now: DateTime<Utc>) -> Option<Estimate> {
+        if t.status != motcua::Status::Waiting {
+            return None;
+        }
+        match Store::estimate(self, &Target::Ticket(t.id), now) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                // The ticket is committed: a failed estimate only leaves its line out.
+                tracing::warn!(error = %e, number = %t.number, "cannot estimate the wait");
+                None
+            }
+        }
     }
 }
 
@@ -165,6 +177,8 @@ pub struct Remote {
     outbox: std::path::PathBuf,
     /// When the server's clock was last read, and what it said ([`Backend::clock_problem`]).
     clock_checked: Option<(std::time::Instant, Option<String>)>,
+    /// The wait the server estimated for the ticket it issued last.
+    last_wait: Option<(i64, Estimate)>,
 }
 
 /// How often a kiosk on the LAN compares its clock with the server's.
@@ -186,6 +200,7 @@ impl Remote {
             cfg,
             base: base.trim_end_matches('/').to_string(),
             token: token.trim().to_string(),
+            last_wait: None,
             agent,
             pending,
             outbox,
@@ -364,6 +379,7 @@ impl Backend for Remote {
         })
         .expect("serialises");
         let issued: api::Issued = self.call("POST", "/api/tickets", Some(&body))?;
+        self.last_wait = issued.wait.map(|w| (issued.ticket.id, w));
         Ok(issued.ticket.into_store())
     }
     fn mark_printed(&mut self, id: i64, _now: DateTime<Utc>) -> Result<(), IssueError> {
@@ -445,9 +461,10 @@ impl Backend for Remote {
             .map(|w| (w.service, w.waiting))
             .collect())
     }
-    fn mean_service_secs(&mut self, _day: NaiveDate) -> Vec<(String, f64)> {
-        // Not on the device API: the estimate uses `[kiosk] average_service_minutes`.
-        Vec::new()
+    fn estimate(&mut self, t: &Ticket, _now: DateTime<Utc>) -> Option<Estimate> {
+        // The server estimates a ticket when it issues it; a slip printed again later (reprint,
+        // recovery) has no wait line.
+        self.last_wait.filter(|(id, _)| *id == t.id).map(|(_, e)| e)
     }
 }
 

@@ -66,6 +66,8 @@ pub struct Issued {
     pub print_error: Option<PrintError>,
     /// The printer's paper is running low: tell staff.
     pub paper_near_end: bool,
+    /// Its estimated wait at issue (on the slip and the done screen).
+    pub wait: Option<motcua::estimate::Estimate>,
 }
 
 /// What [`Kiosk::recover`] did with one unprinted ticket.
@@ -264,15 +266,17 @@ impl Kiosk {
                 .is_some_and(|s| s.paper_near_end);
         }
         let ticket = self.store.issue(service, priority, print, now)?;
+        let wait = self.store.estimate(&ticket, now);
         if !print {
             return Ok(Issued {
                 ticket,
                 printed: false,
                 print_error: None,
                 paper_near_end: false,
+                wait,
             });
         }
-        match self.print(&ticket, now) {
+        match self.print(&ticket, wait.as_ref(), now) {
             Ok(after_near_end) => {
                 // The slip is in the citizen's hand: report the ticket as committed and printed
                 // without reading the store again (a failed read must not turn it into "no ticket").
@@ -283,6 +287,7 @@ impl Kiosk {
                     printed: true,
                     print_error: None,
                     paper_near_end: near_end || after_near_end,
+                    wait,
                 })
             }
             Err(e) => {
@@ -297,14 +302,20 @@ impl Kiosk {
                     printed: false,
                     print_error: Some(e),
                     paper_near_end: near_end,
+                    wait,
                 })
             }
         }
     }
 
     /// Sends `ticket` to the printer and marks it printed; `Ok(true)` when paper runs low.
-    fn print(&mut self, ticket: &Ticket, now: DateTime<Utc>) -> Result<bool, PrintError> {
-        match self.send_ticket(ticket, &file_name(ticket)) {
+    fn print(
+        &mut self,
+        ticket: &Ticket,
+        wait: Option<&motcua::estimate::Estimate>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, PrintError> {
+        match self.send_ticket(ticket, wait, &file_name(ticket)) {
             Ok(after) => {
                 if let Err(e) = self.store.mark_printed(ticket.id, now) {
                     // The paper is out of the printer: the citizen has it. Say so loudly, but do not
@@ -351,7 +362,9 @@ impl Kiosk {
             return Err(IssueError::NotReady(PrintError::not_configured()));
         }
         self.printer_status(now).map_err(IssueError::NotReady)?;
-        self.send_ticket(&ticket, &file_name(&ticket))
+        // A ticket still waiting gets the wait as it is now; a called one none.
+        let wait = self.store.estimate(&ticket, now);
+        self.send_ticket(&ticket, wait.as_ref(), &file_name(&ticket))
             .map_err(IssueError::NotReady)?;
         self.store.record_reprint(ticket.id, now)
     }
@@ -368,8 +381,10 @@ impl Kiosk {
         let pending = self.store.unprinted(now)?;
         let mut done = Vec::new();
         for (t, told) in pending {
-            let printed =
-                reprint && self.printer_status(now).is_ok() && self.print(&t, now).is_ok();
+            let printed = reprint && self.printer_status(now).is_ok() && {
+                let wait = self.store.estimate(&t, now);
+                self.print(&t, wait.as_ref(), now).is_ok()
+            };
             if printed {
                 done.push((self.store.record_reprint(t.id, now)?, Recovery::Reprinted));
             } else if told {
@@ -416,13 +431,15 @@ impl Kiosk {
             token: "print-test".into(),
             printed_at: None,
         };
-        self.send_ticket(&sample, "print-test")
+        let wait = motcua::estimate::Estimate::Minutes { low: 10, high: 15 };
+        self.send_ticket(&sample, Some(&wait), "print-test")
     }
 
     /// Lays out, encodes and sends one ticket; forgets the printer handle after a link failure.
     fn send_ticket(
         &mut self,
         ticket: &Ticket,
+        wait: Option<&motcua::estimate::Estimate>,
         name: &str,
     ) -> Result<motcua::escpos::Status, PrintError> {
         let cfg = self.store.config();
@@ -431,7 +448,7 @@ impl Kiosk {
             .as_ref()
             .ok_or_else(PrintError::not_configured)?;
         let (width, qr) = (pcfg.width_dots, pcfg.qr);
-        let blocks = motcua::ticket::layout(ticket, cfg, width);
+        let blocks = motcua::ticket::layout(ticket, cfg, wait, width);
         let bytes = motcua::ticket::encode_to_vec(&blocks, qr).map_err(PrintError::Write)?;
         let result = self
             .printer()

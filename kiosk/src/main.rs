@@ -187,13 +187,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let out = motcua::api::Issued {
                     ticket: motcua::api::Ticket::of(t, &cfg),
                     printed: issued.printed,
+                    wait: issued.wait,
                 };
                 println!("{}", serde_json::to_string(&out)?);
             } else {
                 let name = &cfg.service(&t.service)?.name;
                 println!(
-                    "Số thứ tự {} – {} – {} người đang chờ trước",
-                    t.number, name, t.waiting_ahead
+                    "Số thứ tự {} – {} – {} người đang chờ trước{}",
+                    t.number,
+                    name,
+                    t.waiting_ahead,
+                    issued
+                        .wait
+                        .map(|w| format!(" – dự kiến chờ: {w}"))
+                        .unwrap_or_default()
                 );
             }
             if issued.paper_near_end {

@@ -494,7 +494,7 @@ impl Controller {
             if let Ok(issued) = &result {
                 k.speak(&issued.ticket);
             }
-            let view = result.map(|issued| DoneView::new(&issued, not_ready, &cfg, k));
+            let view = result.map(|issued| DoneView::new(&issued, not_ready, &cfg));
             Box::new(move |w: &KioskWindow| {
                 if let Some(c) = CONTROLLER.with(|c| c.borrow().upgrade()) {
                     c.busy.set(false);
@@ -716,7 +716,7 @@ struct DoneView {
 
 impl DoneView {
     /// `not_ready`: the printer's trouble when the ticket was issued on screen on purpose.
-    fn new(issued: &Issued, not_ready: Option<&str>, cfg: &Config, k: &mut Kiosk) -> DoneView {
+    fn new(issued: &Issued, not_ready: Option<&str>, cfg: &Config) -> DoneView {
         let t: &Ticket = &issued.ticket;
         let service = cfg
             .service(&t.service)
@@ -726,11 +726,12 @@ impl DoneView {
             0 => "Không có ai đang chờ trước bạn".to_string(),
             n => format!("Có {n} người đang chờ trước bạn"),
         };
-        let minutes = estimated_wait_minutes(t, cfg, k);
-        let wait = if minutes == 0 {
-            "Bạn sẽ sớm được gọi".to_string()
-        } else {
-            format!("Thời gian chờ dự kiến: khoảng {minutes} phút")
+        let wait = match issued.wait {
+            Some(motcua::estimate::Estimate::Minutes { high: 0, .. }) => {
+                "Bạn sẽ sớm được gọi".to_string()
+            }
+            Some(w) => format!("Thời gian chờ dự kiến: {w}"),
+            None => String::new(),
         };
         let trouble = not_ready.or(issued.print_error.as_ref().map(PrintError::vi));
         let (note, qr) = match (issued.printed, trouble) {
@@ -772,29 +773,6 @@ impl DoneView {
         }
         a.set_page(Page::Done);
     }
-}
-
-/// People ahead × today's mean service time for the service (or the configured average), shared
-/// between the counters that serve it; rounded up to whole minutes.
-fn estimated_wait_minutes(t: &Ticket, cfg: &Config, k: &mut Kiosk) -> u64 {
-    if t.waiting_ahead == 0 {
-        return 0;
-    }
-    let mean = k
-        .queue()
-        .mean_service_secs(t.business_date)
-        .into_iter()
-        .find(|(s, _)| *s == t.service)
-        .map(|(_, m)| m)
-        .filter(|m| *m > 0.0)
-        .unwrap_or(cfg.kiosk.average_service.as_secs_f64());
-    let counters = cfg
-        .counters
-        .iter()
-        .filter(|c| c.services.contains(&t.service))
-        .count()
-        .max(1);
-    (f64::from(t.waiting_ahead) * mean / counters as f64 / 60.0).ceil() as u64
 }
 
 /// The status URL as a QR picture (black on white, 1 px per module, scaled by the UI).

@@ -220,6 +220,41 @@ fn tap_a_service_issues_prints_and_shows_the_same_number() {
     assert_eq!(ui.adapter().get_ticket_note(), "Vui lòng nhận phiếu");
 }
 
+/// The done screen says the wait the estimate gives for the new ticket: here three people ahead
+/// at one counter, each served in exactly 10 minutes on earlier days.
+#[test]
+fn the_done_screen_shows_the_estimated_wait() {
+    let ui = start("");
+    let cfg = Config::load(Some(&ui.dir.path().join("motcua.toml"))).unwrap();
+    let mut store = Store::open(&cfg).unwrap();
+    let now = chrono::Utc::now();
+    for day in (1..=3).rev() {
+        for k in 0..4 {
+            let at = now - chrono::TimeDelta::days(day) + chrono::TimeDelta::minutes(10 * k);
+            store.issue("TP", None, at).unwrap();
+            store.call_next(1, at).unwrap().unwrap();
+            store
+                .act_on_current(
+                    1,
+                    motcua::Action::Finish,
+                    at + chrono::TimeDelta::minutes(10),
+                )
+                .unwrap();
+        }
+    }
+    for _ in 0..3 {
+        store.issue("TP", None, now).unwrap();
+    }
+    ui.tap("Tư pháp - Hộ tịch");
+    ui.dispatcher.run_pending();
+    assert_eq!(ui.page(), Page::Done);
+    assert_eq!(ui.adapter().get_ticket_number(), "1004");
+    assert_eq!(
+        ui.adapter().get_ticket_wait(),
+        "Thời gian chờ dự kiến: khoảng 30 phút"
+    );
+}
+
 #[test]
 fn priority_path_is_two_touches() {
     let ui = start("");

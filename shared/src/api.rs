@@ -169,6 +169,9 @@ pub struct Issued {
     pub ticket: Ticket,
     /// Whether it reached the paper.
     pub printed: bool,
+    /// Its estimated wait at issue (what the screen and the slip say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<crate::estimate::Estimate>,
 }
 
 /// One event of the log (`/api/events`, `display-board follow`).
@@ -279,6 +282,9 @@ pub struct Waiting {
     pub service: String,
     /// Tickets waiting.
     pub waiting: u32,
+    /// The estimated wait of a ticket taken now ("khoảng 15–25 phút"; `GET /api/state` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<String>,
 }
 
 /// One counter in the queue state.
@@ -330,6 +336,7 @@ impl QueueState {
                 .map(|(service, n)| Waiting {
                     service: service.clone(),
                     waiting: *n,
+                    wait: None,
                 })
                 .collect(),
             counters: s

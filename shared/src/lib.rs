@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod escpos;
+pub mod estimate;
 pub mod queue;
 pub mod raster;
 pub mod report;

@@ -13,6 +13,7 @@ use qrcode::{EcLevel, QrCode};
 use crate::api::status_url;
 use crate::config::{Config, QrMode};
 use crate::escpos::{Align, Encoder};
+use crate::estimate::Estimate;
 use crate::queue::Ticket;
 use crate::raster::{self, Bitmap, Face};
 
@@ -56,8 +57,9 @@ pub enum Block {
     Qr(String),
 }
 
-/// The ticket's blocks, from the ticket and the config. `now`-free: the issue time is on the ticket.
-pub fn layout(t: &Ticket, cfg: &Config, width_dots: u32) -> Vec<Block> {
+/// The ticket's blocks, from the ticket, the config and the estimated wait at issue (none on a
+/// slip printed again after its citizen was called). `now`-free: the issue time is on the ticket.
+pub fn layout(t: &Ticket, cfg: &Config, wait: Option<&Estimate>, width_dots: u32) -> Vec<Block> {
     let max = width_dots - 2 * MARGIN;
     let mut blocks = Vec::new();
     let lines = |text: &str, face: Face, px: f32, blocks: &mut Vec<Block>| {
@@ -107,6 +109,9 @@ pub fn layout(t: &Ticket, cfg: &Config, width_dots: u32) -> Vec<Block> {
         sizes::SMALL,
         &mut blocks,
     );
+    if let Some(wait) = wait {
+        lines(&wait_line(wait), Face::Regular, sizes::SMALL, &mut blocks);
+    }
     blocks.push(Block::Native(local_time(t.issued_at, cfg)));
     if let Some(url) = status_url(t, cfg) {
         blocks.push(Block::Qr(url));
@@ -115,6 +120,17 @@ pub fn layout(t: &Ticket, cfg: &Config, width_dots: u32) -> Vec<Block> {
         lines(footer, Face::Regular, sizes::SMALL, &mut blocks);
     }
     blocks
+}
+
+/// The slip's line for the estimated wait, short: every raster line costs bytes, and bytes
+/// cost seconds on a 9600-baud printer.
+pub fn wait_line(wait: &Estimate) -> String {
+    match *wait {
+        Estimate::Minutes { high: 0, .. } => "Sắp được gọi".to_string(),
+        Estimate::Minutes { .. } => format!("Chờ {}", wait.vi()),
+        Estimate::NoData => "Thời gian chờ: chưa đủ dữ liệu".to_string(),
+        Estimate::NoCounter => "Thời gian chờ: chưa có quầy mở".to_string(),
+    }
 }
 
 /// "24/11/2026 09:15" in the office time zone.

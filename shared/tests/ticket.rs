@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use motcua::config::{Config, QrMode};
+use motcua::estimate::Estimate;
 use motcua::raster::{self, Face};
 use motcua::ticket::{self, Block};
 use motcua::{Status, Ticket};
@@ -61,10 +62,13 @@ fn ticket(service: &str, number: &str, priority: Option<&str>) -> Ticket {
     }
 }
 
+/// The estimate printed on the tickets that have one.
+const WAIT: Estimate = Estimate::Minutes { low: 10, high: 15 };
+
 /// Checks one layout's bytes against `name`.bin and returns them.
-fn check_layout(name: &str, cfg: &Config, t: &Ticket) -> Vec<u8> {
+fn check_layout(name: &str, cfg: &Config, t: &Ticket, wait: Option<&Estimate>) -> Vec<u8> {
     let p = cfg.printer.as_ref().unwrap();
-    let blocks = ticket::layout(t, cfg, p.width_dots);
+    let blocks = ticket::layout(t, cfg, wait, p.width_dots);
     let bytes = ticket::encode_to_vec(&blocks, p.qr).unwrap();
     check_golden(&format!("{name}.bin"), &bytes);
     bytes
@@ -76,6 +80,7 @@ fn golden_80mm_plain() {
         "ticket-80mm",
         &config(576, false, "native"),
         &ticket("TP", "1005", None),
+        None,
     );
     assert!(b.starts_with(&[0x1b, 0x40]));
     assert!(b.ends_with(&[0x1d, 0x56, 0x42, 0x00]));
@@ -87,6 +92,7 @@ fn golden_80mm_priority_qr() {
         "ticket-80mm-priority-qr",
         &config(576, true, "native"),
         &ticket("TP", "1005", Some("elderly")),
+        Some(&WAIT),
     );
     let url = b"http://192.168.1.10:8080/t/3f9a0c1d2e4b5a6978877665";
     assert!(
@@ -106,6 +112,7 @@ fn golden_58mm_plain() {
         "ticket-58mm",
         &config(384, false, "native"),
         &ticket("LD", "007", None),
+        None,
     );
 }
 
@@ -115,13 +122,14 @@ fn golden_58mm_priority_qr_raster() {
         "ticket-58mm-priority-qr-raster",
         &config(384, true, "raster"),
         &ticket("LD", "007", Some("elderly")),
+        Some(&Estimate::NoData),
     );
 }
 
 #[test]
 fn number_is_native_large_ascii() {
     let cfg = config(576, false, "native");
-    let b = check_layout("ticket-80mm", &cfg, &ticket("TP", "1005", None));
+    let b = check_layout("ticket-80mm", &cfg, &ticket("TP", "1005", None), None);
     // GS ! 0x33 (4x4), ESC E 1, "1005\n"
     let seq = [
         0x1d, 0x21, 0x33, 0x1b, 0x45, 1, b'1', b'0', b'0', b'5', b'\n',
@@ -132,7 +140,7 @@ fn number_is_native_large_ascii() {
 #[test]
 fn long_service_name_wraps_within_58mm() {
     let cfg = config(384, false, "native");
-    let blocks = ticket::layout(&ticket("LD", "007", None), &cfg, 384);
+    let blocks = ticket::layout(&ticket("LD", "007", None), &cfg, None, 384);
     let lines: Vec<_> = blocks
         .iter()
         .filter_map(|b| match b {
@@ -160,6 +168,12 @@ fn golden_vietnamese_raster_lines() {
         ("line-stacked", "ẤỀỖỰ ẦẨẪẬ ỀỂỄỆ ỒỔỖỘ ỪỬỮỰ", Face::Bold, 40.0),
         ("line-service", "Tư pháp - Hộ tịch", Face::Bold, 40.0),
         ("line-waiting", "Số người chờ trước: 7", Face::Regular, 28.0),
+        (
+            "line-wait",
+            "Dự kiến chờ: khoảng 10–15 phút",
+            Face::Regular,
+            26.0,
+        ),
     ];
     let failures: Vec<String> = lines
         .iter()
@@ -178,15 +192,50 @@ fn golden_vietnamese_raster_lines() {
 #[test]
 fn golden_preview_png() {
     let cfg = config(576, true, "native");
-    let blocks = ticket::layout(&ticket("TP", "1005", Some("elderly")), &cfg, 576);
+    let blocks = ticket::layout(
+        &ticket("TP", "1005", Some("elderly")),
+        &cfg,
+        Some(&WAIT),
+        576,
+    );
     let png = ticket::png(&ticket::preview(&blocks, 576)).unwrap();
     check_golden("ticket-80mm-preview.png", &png);
 }
 
 #[test]
+fn the_estimated_wait_is_one_line_after_the_people_ahead() {
+    let cfg = config(576, false, "native");
+    let texts = |wait: Option<&Estimate>| -> Vec<String> {
+        ticket::layout(&ticket("TP", "1005", None), &cfg, wait, 576)
+            .into_iter()
+            .filter_map(|b| match b {
+                Block::Line { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect()
+    };
+    let with = texts(Some(&WAIT));
+    let at = with
+        .iter()
+        .position(|t| t == "Số người chờ trước: 7")
+        .unwrap();
+    assert_eq!(with[at + 1], "Chờ khoảng 10–15 phút");
+    assert!(
+        texts(Some(&Estimate::NoData))
+            .iter()
+            .any(|t| t == "Thời gian chờ: chưa đủ dữ liệu")
+    );
+    assert!(
+        !texts(None)
+            .iter()
+            .any(|t| t.contains("Chờ") || t.contains("chờ:"))
+    );
+}
+
+#[test]
 fn qr_mode_raster_has_no_gs_k() {
     let cfg = config(576, true, "raster");
-    let blocks = ticket::layout(&ticket("TP", "1005", None), &cfg, 576);
+    let blocks = ticket::layout(&ticket("TP", "1005", None), &cfg, None, 576);
     let b = ticket::encode_to_vec(&blocks, QrMode::Raster).unwrap();
     assert!(!b.windows(3).any(|w| w == [0x1d, 0x28, 0x6b]));
 }

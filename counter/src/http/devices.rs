@@ -8,8 +8,8 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{Body, KioskDevice, Reader};
 
-/// `GET /api/state`: waiting counts, each counter's current ticket, paused counters, and where
-/// today's events start.
+/// `GET /api/state`: waiting counts with the estimated wait of a ticket taken now, each
+/// counter's current ticket, paused counters, and where today's events start.
 pub(super) async fn state(
     State(st): State<AppState>,
     _: Reader,
@@ -20,6 +20,11 @@ pub(super) async fn state(
         .read(move |s| {
             let mut v = QueueState::of(&s.state(now)?, &cfg);
             v.day_start_event_id = Some(s.day_start_event_id(now)?);
+            for (service, e) in s.service_estimates(now)? {
+                if let Some(w) = v.waiting.iter_mut().find(|w| w.service == service) {
+                    w.wait = Some(e.vi());
+                }
+            }
             Ok(v)
         })
         .await?;
@@ -55,8 +60,15 @@ pub(super) async fn issue(
             }
         })
         .await?;
+    let id = t.id;
+    // The ticket is committed: a failed estimate leaves only the wait out of the answer.
+    let wait = st
+        .read(move |s| s.estimate(&motcua::estimate::Target::Ticket(id), now))
+        .await
+        .ok();
     Ok(Json(api::Issued {
         ticket: api::Ticket::of(&t, &st.cfg),
         printed: false,
+        wait,
     }))
 }

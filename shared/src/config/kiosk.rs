@@ -30,8 +30,9 @@ pub struct KioskSettings {
     pub auto_return: Duration,
     /// Argon2 hash of the staff PIN that opens the settings (`kiosk hash-pin`); none: no settings.
     pub staff_pin_hash: Option<String>,
-    /// Service time assumed for the estimated wait until today has finished tickets.
-    pub average_service: Duration,
+    /// Service time the wait estimate assumes for a service with too little history
+    /// (`average_service_minutes`); `None`: no guess ("Chưa đủ dữ liệu") until tickets finish.
+    pub average_service: Option<Duration>,
     /// A short greeting on the home screen.
     pub greeting: String,
     /// The priority class offered when the ID card (CCCD) of someone aged 60 or over is
@@ -53,16 +54,13 @@ pub const DEFAULT_GREETING: &str = "Kính chào quý công dân. Vui lòng chọ
 /// Default seconds the done screen stays.
 pub const DEFAULT_AUTO_RETURN_SECONDS: u32 = 8;
 
-/// Default assumed minutes per citizen.
-pub const DEFAULT_AVERAGE_SERVICE_MINUTES: u32 = 5;
-
 impl Default for KioskSettings {
     fn default() -> Self {
         KioskSettings {
             orientation: Orientation::Landscape,
             auto_return: Duration::from_secs(DEFAULT_AUTO_RETURN_SECONDS.into()),
             staff_pin_hash: None,
-            average_service: Duration::from_secs(u64::from(DEFAULT_AVERAGE_SERVICE_MINUTES) * 60),
+            average_service: None,
             greeting: DEFAULT_GREETING.to_string(),
             cccd_priority: None,
             speak: false,
@@ -117,12 +115,12 @@ impl Validator<'_> {
                     2..121,
                     DEFAULT_AUTO_RETURN_SECONDS.into(),
                 )? as u64;
-                let minutes = self.int(
-                    "kiosk.average_service_minutes",
-                    k.average_service_minutes,
-                    1..241,
-                    DEFAULT_AVERAGE_SERVICE_MINUTES.into(),
-                )? as u64;
+                let average_service = match k.average_service_minutes {
+                    None => None,
+                    Some(m) => Some(Duration::from_secs(
+                        self.int("kiosk.average_service_minutes", Some(m), 1..241, 0)? as u64 * 60,
+                    )),
+                };
                 let staff_pin_hash = match k.staff_pin_hash {
                     None => None,
                     Some(h) => {
@@ -160,7 +158,7 @@ impl Validator<'_> {
                     orientation,
                     auto_return: Duration::from_secs(secs),
                     staff_pin_hash,
-                    average_service: Duration::from_secs(minutes * 60),
+                    average_service,
                     greeting,
                     cccd_priority,
                     speak: k.speak.unwrap_or(false),

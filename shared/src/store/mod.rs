@@ -10,6 +10,7 @@ mod backup;
 mod counters;
 mod reports;
 mod schema;
+mod situation;
 mod tickets;
 
 use std::path::Path;
@@ -27,6 +28,7 @@ pub use backup::{Copy, check_copy};
 pub use counters::DeviceStatus;
 pub use reports::{RatingRecord, ReportRow};
 pub use schema::{SCHEMA_VERSION, create_at_version};
+pub use situation::HISTORY_DAYS;
 
 /// The database file at `path` and the `-wal` and `-shm` files SQLite keeps beside it.
 pub fn database_files(path: &Path) -> [std::path::PathBuf; 3] {

@@ -618,7 +618,11 @@ fn ticket_by_id(conn: &Connection, id: i64) -> Result<Ticket> {
 
 /// The counter's current ticket of service day `day`: a ticket left called or served
 /// yesterday is not today's (the day rolls over by itself; reports count it unfinished).
-fn current_ticket(conn: &Connection, counter: u32, day: NaiveDate) -> Result<Option<Ticket>> {
+pub(super) fn current_ticket(
+    conn: &Connection,
+    counter: u32,
+    day: NaiveDate,
+) -> Result<Option<Ticket>> {
     let sql = format!(
         "SELECT {TICKET_COLUMNS} FROM ticket WHERE counter = ?1 AND status IN ('called', 'serving') \
          AND business_date = ?2 ORDER BY called_at DESC, id DESC LIMIT 1"
