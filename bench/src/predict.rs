@@ -181,9 +181,6 @@ impl Scenario {
             o = o.counter(c.number, &services);
         }
         o = o.priority("elderly", "Người cao tuổi");
-        // No maximum wait: the scenario's days are not meant to hit it, and with it the
-        // estimate would have to guess when officers let an overdue ticket go first.
-        o = o.section("[queue]\nmax_wait_minutes = 0");
         if let Some(m) = self.average_service_minutes {
             o = o.section(&format!("[kiosk]\naverage_service_minutes = {m}"));
         }

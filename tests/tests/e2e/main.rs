@@ -15,6 +15,7 @@ mod init;
 mod kiosk_window;
 mod lan_kiosk;
 mod links;
+mod prediction;
 mod printing;
 mod report;
 mod screens;
