@@ -230,11 +230,13 @@ pub const RATINGS: [&str; 5] = [
 
 /// The citizen's status page of one ticket (reached from the QR code on the ticket): where it is
 /// in the queue, where to go, and after service the rating buttons. `ahead`: tickets waiting
-/// before it; `rating`: the citizen's rating if given; `message`: why a rating was refused.
+/// before it; `wait`: its estimated wait from now while it waits; `rating`: the citizen's
+/// rating if given; `message`: why a rating was refused.
 pub fn status(
     cfg: &Config,
     t: &motcua::Ticket,
     ahead: u32,
+    wait: Option<motcua::estimate::Estimate>,
     rating: Option<u8>,
     message: Option<&str>,
 ) -> String {
@@ -249,10 +251,20 @@ pub fn status(
     let (state, detail, live) = match t.status {
         Status::Waiting => (
             "Đang chờ".to_string(),
-            if ahead == 0 {
-                "Quý công dân là người tiếp theo.".to_string()
-            } else {
-                format!("Còn {ahead} người đang chờ trước quý công dân.")
+            {
+                let mut d = if ahead == 0 {
+                    "Quý công dân là người tiếp theo.".to_string()
+                } else {
+                    format!("Còn {ahead} người đang chờ trước quý công dân.")
+                };
+                match wait {
+                    Some(motcua::estimate::Estimate::Minutes { high: 0, .. }) | None => {}
+                    Some(w @ motcua::estimate::Estimate::Minutes { .. }) => {
+                        d.push_str(&format!(" Dự kiến chờ thêm {w}."));
+                    }
+                    Some(w) => d.push_str(&format!(" Thời gian chờ: {}.", w.vi().to_lowercase())),
+                }
+                d
             },
             true,
         ),

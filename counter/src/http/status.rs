@@ -13,11 +13,17 @@ use crate::pages;
 /// The longest ticket token accepted (the store makes 24 hex digits).
 const MAX_TICKET_TOKEN_LEN: usize = 64;
 
-/// The ticket behind a status-page token, with the tickets waiting before it and its rating.
-async fn ticket_status(
-    st: &AppState,
-    token: String,
-) -> Result<(motcua::Ticket, u32, Option<u8>), ApiError> {
+/// What the status page shows of one ticket: the ticket, the tickets waiting before it, its
+/// rating, and while it waits the estimated wait from now.
+struct Found {
+    ticket: motcua::Ticket,
+    ahead: u32,
+    rating: Option<u8>,
+    wait: Option<motcua::estimate::Estimate>,
+}
+
+/// The ticket behind a status-page token, and what its page shows.
+async fn ticket_status(st: &AppState, token: String) -> Result<Found, ApiError> {
     let not_found = || ApiError::not_found("Không tìm thấy phiếu này");
     if token.is_empty()
         || token.len() > MAX_TICKET_TOKEN_LEN
@@ -25,6 +31,7 @@ async fn ticket_status(
     {
         return Err(not_found());
     }
+    let now = st.now();
     let found = st
         .read(move |s| {
             let Some(t) = s.ticket_by_token(&token)? else {
@@ -32,7 +39,17 @@ async fn ticket_status(
             };
             let ahead = s.waiting_before(&t)?;
             let rating = s.rating(t.id)?;
-            Ok(Some((t, ahead, rating)))
+            let wait = if t.status == motcua::Status::Waiting {
+                Some(s.estimate(&motcua::estimate::Target::Ticket(t.id), now)?)
+            } else {
+                None
+            };
+            Ok(Some(Found {
+                ticket: t,
+                ahead,
+                rating,
+                wait,
+            }))
         })
         .await?;
     found.ok_or_else(not_found)
@@ -46,9 +63,10 @@ fn citizen_error(st: &AppState, e: ApiError) -> Response {
 /// `GET /t/{token}`.
 pub(super) async fn page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
     match ticket_status(&st, token).await {
-        Ok((t, ahead, rating)) => {
-            Html(pages::status(&st.cfg, &t, ahead, rating, None)).into_response()
-        }
+        Ok(f) => Html(pages::status(
+            &st.cfg, &f.ticket, f.ahead, f.wait, f.rating, None,
+        ))
+        .into_response(),
         Err(e) => citizen_error(&st, e),
     }
 }
@@ -59,7 +77,12 @@ pub(super) async fn rate(
     Path(token): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let (t, ahead, rating) = match ticket_status(&st, token).await {
+    let Found {
+        ticket: t,
+        ahead,
+        rating,
+        wait,
+    } = match ticket_status(&st, token).await {
         Ok(found) => found,
         Err(e) => return citizen_error(&st, e),
     };
@@ -69,7 +92,14 @@ pub(super) async fn rate(
     let refused = |code: StatusCode, message: &str| {
         (
             code,
-            Html(pages::status(&st.cfg, &t, ahead, rating, Some(message))),
+            Html(pages::status(
+                &st.cfg,
+                &t,
+                ahead,
+                wait,
+                rating,
+                Some(message),
+            )),
         )
             .into_response()
     };
