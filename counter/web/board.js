@@ -69,6 +69,11 @@
     $('waiting').replaceChildren(...waiting.map(w => {
       const li = document.createElement('li');
       const n = document.createElement('span'); n.textContent = serviceName(w.service);
+      // The estimated wait of a ticket taken now, under the name (as on the native board).
+      if (w.wait) {
+        const e = document.createElement('small'); e.className = 'wait'; e.textContent = w.wait;
+        n.append(e);
+      }
       const k = document.createElement('b'); k.textContent = w.waiting;
       li.append(n, k);
       return li;

@@ -35,6 +35,8 @@ pub struct Call {
 pub struct Snapshot {
     /// Waiting tickets per service code.
     pub waiting: Vec<(String, u32)>,
+    /// The estimated wait of a ticket taken now, per service code ("khoảng 15–25 phút").
+    pub waits: Vec<(String, String)>,
     /// Each counter's current ticket: (number, service code).
     pub current: Vec<(u32, Option<(String, String)>)>,
     /// Paused counters.
@@ -48,6 +50,7 @@ impl Snapshot {
     pub fn of(s: &QueueState) -> Snapshot {
         Snapshot {
             waiting: s.waiting.clone(),
+            waits: Vec::new(),
             current: s
                 .counters
                 .iter()
@@ -70,6 +73,11 @@ impl Snapshot {
                 .waiting
                 .iter()
                 .map(|w| (w.service.clone(), w.waiting))
+                .collect(),
+            waits: s
+                .waiting
+                .iter()
+                .filter_map(|w| Some((w.service.clone(), w.wait.clone()?)))
                 .collect(),
             current: s
                 .counters
@@ -107,6 +115,28 @@ pub struct CounterRow {
     pub paused: bool,
 }
 
+/// One service in the waiting panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingRow {
+    /// The service's name.
+    pub name: String,
+    /// Tickets waiting.
+    pub count: u32,
+    /// The estimated wait of a ticket taken now, when known.
+    pub wait: Option<String>,
+}
+
+impl WaitingRow {
+    /// A row without an estimate.
+    pub fn new(name: &str, count: u32) -> WaitingRow {
+        WaitingRow {
+            name: name.to_string(),
+            count,
+            wait: None,
+        }
+    }
+}
+
 /// Everything on the board.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Board {
@@ -116,8 +146,8 @@ pub struct Board {
     pub counters: Vec<CounterRow>,
     /// The newest calls, newest first.
     pub history: VecDeque<Call>,
-    /// Waiting per service: (service name, count), in config order.
-    pub waiting: Vec<(String, u32)>,
+    /// Waiting per service, in config order.
+    pub waiting: Vec<WaitingRow>,
     /// The scrolling notice.
     pub notice: String,
     /// The newest event applied.
@@ -140,7 +170,11 @@ impl Board {
                 })
                 .collect(),
             history: VecDeque::new(),
-            waiting: cfg.services.iter().map(|s| (s.name.clone(), 0)).collect(),
+            waiting: cfg
+                .services
+                .iter()
+                .map(|s| WaitingRow::new(&s.name, 0))
+                .collect(),
             notice: cfg.board.notice.clone(),
             last_event_id: 0,
         }
@@ -180,7 +214,15 @@ impl Board {
         self.waiting = s
             .waiting
             .iter()
-            .map(|(code, n)| (service_name(code), *n))
+            .map(|(code, n)| WaitingRow {
+                name: service_name(code),
+                count: *n,
+                wait: s
+                    .waits
+                    .iter()
+                    .find(|(c, _)| c == code)
+                    .map(|(_, w)| w.clone()),
+            })
             .collect();
         for row in &mut self.counters {
             row.paused = s.paused.contains(&row.number);

@@ -35,7 +35,13 @@ pub struct Follower {
     pub revision: u64,
     /// The service day the board shows; at the next one it starts empty by itself.
     day: Option<NaiveDate>,
+    /// When the database was last read (the waits are estimated again a minute later even
+    /// when nothing changed).
+    read_at: Option<DateTime<Utc>>,
 }
+
+/// How long the estimated waits stand when nothing in the queue changes.
+const WAITS_REFRESH: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 impl Follower {
     /// Opens the database and catches up silently with today's events already in it. A
@@ -58,6 +64,7 @@ impl Follower {
                 cfg.office.timezone,
                 cfg.office.reset_at,
             )),
+            read_at: None,
         };
         let mut replayed = f.read_local(now)?;
         for c in &mut replayed {
@@ -75,6 +82,7 @@ impl Follower {
             board: Board::new(cfg),
             revision: 0,
             day: None,
+            read_at: None,
         }
     }
 
@@ -96,7 +104,16 @@ impl Follower {
             }
         }
         let state = store.state(now)?;
-        self.board.set_state(&Snapshot::of(&state), &self.cfg);
+        let mut snapshot = Snapshot::of(&state);
+        // The waits are extra: a failed estimate leaves them out, never the board.
+        match store.service_estimates(now) {
+            Ok(waits) => {
+                snapshot.waits = waits.into_iter().map(|(s, e)| (s, e.vi())).collect();
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot estimate the waits"),
+        }
+        self.board.set_state(&snapshot, &self.cfg);
+        self.read_at = Some(now);
         self.revision += 1;
         Ok(calls)
     }
@@ -129,7 +146,9 @@ impl Follower {
     fn poll_source(&mut self, now: DateTime<Utc>) -> motcua::Result<Option<Vec<Call>>> {
         match &mut self.source {
             Source::Local { store, version } => {
-                if *version == Some(store.data_version()?) {
+                // Nothing changed: read again only when the waits may have moved with time.
+                let fresh = self.read_at.is_some_and(|at| now - at < WAITS_REFRESH);
+                if *version == Some(store.data_version()?) && fresh {
                     return Ok(None);
                 }
                 self.read_local(now).map(Some)

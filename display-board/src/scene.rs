@@ -512,12 +512,15 @@ fn waiting<D: DrawTarget<Color = Rgb888>>(
 ) -> Result<(), D::Error> {
     let pad = panel(p, "ĐANG CHỜ", (x, y, w, h))?;
     let n = board.waiting.len().max(1) as i32;
-    let row = ((h - p.px(64.0)) / n).min(p.px(60.0));
+    // A second, smaller line under the name for the estimated wait, where there is one.
+    let two_lines = board.waiting.iter().any(|r| r.wait.is_some());
+    let tallest = if two_lines { 96.0 } else { 60.0 };
+    let row = ((h - p.px(64.0)) / n).min(p.px(tallest));
     let count_w = p.px(90.0);
-    for (i, (name, count)) in board.waiting.iter().enumerate() {
+    for (i, r) in board.waiting.iter().enumerate() {
         let ry = y + p.px(64.0) + i as i32 * row;
         p.text(
-            name,
+            &r.name,
             Face::Regular,
             32.0,
             x + pad,
@@ -526,8 +529,20 @@ fn waiting<D: DrawTarget<Color = Rgb888>>(
             colors::TEXT,
             colors::PANEL,
         )?;
+        if let Some(wait) = &r.wait {
+            p.text(
+                wait,
+                Face::Regular,
+                26.0,
+                x + pad,
+                ry + p.px(40.0),
+                w - count_w - 3 * pad,
+                colors::MUTED,
+                colors::PANEL,
+            )?;
+        }
         p.text(
-            &count.to_string(),
+            &r.count.to_string(),
             Face::Bold,
             40.0,
             x + w - count_w - pad,

@@ -91,7 +91,7 @@ fn the_board_rolls_over_at_the_start_of_the_service_day() {
         "yesterday's call left the screen"
     );
     assert!(board.history.is_empty());
-    assert!(board.waiting.iter().all(|(_, n)| *n == 0));
+    assert!(board.waiting.iter().all(|r| r.count == 0));
     assert_eq!(screen.frames.len(), 2, "redrawn for the new day");
     // The counter's current ticket is today's only: nothing to recall at 00:01.
     assert!(matches!(
@@ -106,5 +106,68 @@ fn the_board_rolls_over_at_the_start_of_the_service_day() {
     assert_eq!(
         (left.status, left.finished_at),
         (motcua::Status::Called, None)
+    );
+}
+
+/// The waiting panel carries each service's estimated wait, read with the queue, and read again
+/// a minute later when nothing changed (the wait of the ticket at the counter shrinks).
+#[test]
+fn the_board_shows_each_services_estimated_wait_and_refreshes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::parse(
+        &OfficeToml::minimal().build(),
+        &dir.path().join("motcua.toml"),
+    )
+    .unwrap();
+    let now = Utc::now();
+    let mut store = motcua::Store::open(&cfg).unwrap();
+    // Three earlier days, three hours before this one: each citizen served in 10 minutes.
+    for day in (1..=3).rev() {
+        for k in 0..5 {
+            let at = now - chrono::TimeDelta::days(day) - chrono::TimeDelta::hours(3)
+                + chrono::TimeDelta::minutes(10 * k);
+            store.issue("TP", None, at).unwrap();
+            store.call_next(3, at).unwrap().unwrap();
+            store
+                .act_on_current(
+                    3,
+                    motcua::Action::Finish,
+                    at + chrono::TimeDelta::minutes(10),
+                )
+                .unwrap();
+        }
+    }
+    // Counter 3 serves one now, two wait: a new ticket waits 10 + 10 + 10 minutes.
+    for _ in 0..3 {
+        store.issue("TP", None, now).unwrap();
+    }
+    store.call_next(3, now).unwrap().unwrap();
+    let (f, _) = Follower::open(&cfg, now).unwrap();
+    let mut runner = Runner::new(&cfg, f, None);
+    let mut screen = Recorder {
+        size: (640, 360),
+        ..Recorder::default()
+    };
+    runner.step(now, &mut screen).unwrap();
+    let row = &runner.follower.board.waiting[0];
+    assert_eq!(
+        (row.count, row.wait.as_deref()),
+        (2, Some("khoảng 30 phút"))
+    );
+    // Nothing changes for four minutes: the board reads again after one and says 26.
+    runner
+        .step(now + chrono::TimeDelta::seconds(30), &mut screen)
+        .unwrap();
+    assert_eq!(
+        runner.follower.board.waiting[0].wait.as_deref(),
+        Some("khoảng 30 phút"),
+        "not read again within the minute"
+    );
+    runner
+        .step(now + chrono::TimeDelta::minutes(4), &mut screen)
+        .unwrap();
+    assert_eq!(
+        runner.follower.board.waiting[0].wait.as_deref(),
+        Some("khoảng 26 phút")
     );
 }

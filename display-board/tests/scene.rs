@@ -5,7 +5,7 @@ use std::path::Path;
 use motcua_testkit::{OfficeToml, golden};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use display_board::board::{Board, Call};
+use display_board::board::{Board, Call, WaitingRow};
 use motcua::Config;
 
 /// The office these tests use.
@@ -84,7 +84,21 @@ fn busy(now: DateTime<Utc>, fresh: bool) -> Board {
         call(4, "1010", 1, "TP", now - TimeDelta::minutes(11)),
     ];
     b.history = history.into_iter().collect();
-    b.waiting = names.iter().cloned().zip([7, 2, 0, 11]).collect();
+    b.waiting = names
+        .iter()
+        .zip([7, 2, 0, 11])
+        .zip([
+            "khoảng 15–25 phút",
+            "khoảng 5–10 phút",
+            "sắp được gọi",
+            "Chưa đủ dữ liệu",
+        ])
+        .map(|((name, count), wait)| WaitingRow {
+            name: name.clone(),
+            count,
+            wait: Some(wait.to_string()),
+        })
+        .collect();
     b
 }
 
@@ -213,6 +227,11 @@ fn snapshot_from_the_server_json_matches_the_database() {
     assert_eq!(from_json, from_db);
     assert!(from_db.current[0].1.is_some() && from_db.paused == [c.counters[1].number]);
     assert_eq!(from_db.waiting[0].1, 2);
+    // The waits travel in /api/state too.
+    let mut with_waits = motcua::api::QueueState::of(&state, &c);
+    with_waits.waiting[0].wait = Some("khoảng 5 phút".into());
+    let snap = display_board::board::Snapshot::of_api(&with_waits);
+    assert_eq!(snap.waits, [(first.clone(), "khoảng 5 phút".to_string())]);
     assert!(
         serde_json::from_value::<motcua::api::QueueState>(serde_json::json!({"waiting": []}))
             .is_err()

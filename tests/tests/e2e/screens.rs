@@ -133,6 +133,9 @@ fn the_web_board_follows_the_calls_through_a_restart_and_speaks_only_new_ones() 
         let shown = t0.elapsed();
         assert!(shown < Duration::from_secs(1), "the call showed after {shown:?}");
         wait_text(&b, "#latest-counter", "Đến Quầy 2").await;
+        // The waiting panel carries each service's estimated wait from /api/state: the office
+        // has no finished ticket yet, so no guess.
+        wait_text(&b, "#waiting li:first-child small.wait", "Chưa đủ dữ liệu").await;
         let text = page_text(&b).await;
         assert!(text.contains(&first) && text.contains("Quầy 2"), "{text}");
         wait_js(&b, "return motcuaBoard.announced.length === 1", "one announcement").await;
