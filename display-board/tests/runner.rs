@@ -7,24 +7,35 @@ use display_board::run::{OFFLINE_NOTICE, Recorder, Runner};
 use motcua::Config;
 use motcua_testkit::OfficeToml;
 
-#[test]
-fn a_read_error_shows_mat_ket_noi_and_the_board_recovers() {
+/// The minimal office (TP, counter 3) in a temporary folder; keep the folder while it is used.
+fn office() -> (tempfile::TempDir, Config) {
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::parse(
         &OfficeToml::minimal().build(),
         &dir.path().join("motcua.toml"),
     )
     .unwrap();
-    let now = Utc::now();
-    let mut store = motcua::Store::open(&cfg).unwrap();
-    store.issue("TP", None, now).unwrap();
-    let (f, _) = Follower::open(&cfg, now).unwrap();
-    let notice = f.board.notice.clone();
-    let mut runner = Runner::new(&cfg, f, None);
-    let mut screen = Recorder {
+    (dir, cfg)
+}
+
+/// A runner on `cfg`'s database drawing into a small recorder.
+fn runner(cfg: &Config, now: chrono::DateTime<Utc>) -> (Runner, Recorder) {
+    let (f, _) = Follower::open(cfg, now).unwrap();
+    let screen = Recorder {
         size: (640, 360),
         ..Recorder::default()
     };
+    (Runner::new(cfg, f, None), screen)
+}
+
+#[test]
+fn a_read_error_shows_mat_ket_noi_and_the_board_recovers() {
+    let (_dir, cfg) = office();
+    let now = Utc::now();
+    let mut store = motcua::Store::open(&cfg).unwrap();
+    store.issue("TP", None, now).unwrap();
+    let (mut runner, mut screen) = runner(&cfg, now);
+    let notice = runner.follower.board.notice.clone();
     runner.step(now, &mut screen).unwrap();
     assert_eq!(screen.frames.len(), 1);
 
@@ -56,12 +67,7 @@ fn a_read_error_shows_mat_ket_noi_and_the_board_recovers() {
 /// yesterday's called ticket is no longer current at its counter.
 #[test]
 fn the_board_rolls_over_at_the_start_of_the_service_day() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = Config::parse(
-        &OfficeToml::minimal().build(),
-        &dir.path().join("motcua.toml"),
-    )
-    .unwrap();
+    let (_dir, cfg) = office();
     let local = |d, h, m| {
         chrono::TimeZone::with_ymd_and_hms(&chrono_tz::Asia::Ho_Chi_Minh, 2026, 11, d, h, m, 0)
             .unwrap()
@@ -71,12 +77,7 @@ fn the_board_rolls_over_at_the_start_of_the_service_day() {
     let mut store = motcua::Store::open(&cfg).unwrap();
     let yesterdays = store.issue("TP", None, evening).unwrap();
     store.call_next(3, evening).unwrap();
-    let (f, _) = Follower::open(&cfg, evening).unwrap();
-    let mut runner = Runner::new(&cfg, f, None);
-    let mut screen = Recorder {
-        size: (640, 360),
-        ..Recorder::default()
-    };
+    let (mut runner, mut screen) = runner(&cfg, evening);
     runner.step(local(24, 23, 55), &mut screen).unwrap();
     let board = &runner.follower.board;
     assert!(board.counters[0].current.is_some(), "the evening's call");
@@ -113,12 +114,7 @@ fn the_board_rolls_over_at_the_start_of_the_service_day() {
 /// a minute later when nothing changed (the wait of the ticket at the counter shrinks).
 #[test]
 fn the_board_shows_each_services_estimated_wait_and_refreshes_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = Config::parse(
-        &OfficeToml::minimal().build(),
-        &dir.path().join("motcua.toml"),
-    )
-    .unwrap();
+    let (_dir, cfg) = office();
     let now = Utc::now();
     let mut store = motcua::Store::open(&cfg).unwrap();
     // Three earlier days, three hours before this one: each citizen served in 10 minutes.
@@ -142,12 +138,7 @@ fn the_board_shows_each_services_estimated_wait_and_refreshes_it() {
         store.issue("TP", None, now).unwrap();
     }
     store.call_next(3, now).unwrap().unwrap();
-    let (f, _) = Follower::open(&cfg, now).unwrap();
-    let mut runner = Runner::new(&cfg, f, None);
-    let mut screen = Recorder {
-        size: (640, 360),
-        ..Recorder::default()
-    };
+    let (mut runner, mut screen) = runner(&cfg, now);
     runner.step(now, &mut screen).unwrap();
     let row = &runner.follower.board.waiting[0];
     assert_eq!(

@@ -4,13 +4,11 @@
 use chrono::{DateTime, Duration as TimeDelta, NaiveDate, TimeZone, Utc};
 use rusqlite::{OptionalExtension, params};
 
+use super::tickets::{CANDIDATE_COLUMNS, candidate_from_row, current_ticket};
 use crate::error::Result;
 use crate::estimate::{
     self, Arrivals, CounterMode, CounterNow, Estimate, ServiceTimes, Settings, Situation, Target,
 };
-use crate::queue::Candidate;
-
-use super::tickets::current_ticket;
 
 use super::*;
 
@@ -29,18 +27,11 @@ impl Store {
         let today = self.business_date(now);
         let tx = self.conn.unchecked_transaction()?;
         let waiting = tx
-            .prepare_cached(
-                "SELECT id, service, priority IS NOT NULL, queue_at FROM ticket \
-                 WHERE status = 'waiting' AND business_date = ?1 ORDER BY id",
-            )?
-            .query_map([today.to_string()], |r| {
-                Ok(Candidate {
-                    id: r.get(0)?,
-                    service: r.get(1)?,
-                    priority: r.get(2)?,
-                    queue_at: from_ms(r.get(3)?)?,
-                })
-            })?
+            .prepare_cached(&format!(
+                "SELECT {CANDIDATE_COLUMNS} FROM ticket \
+                 WHERE status = 'waiting' AND business_date = ?1 ORDER BY id"
+            ))?
+            .query_map([today.to_string()], candidate_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
 
         let mut counters = Vec::with_capacity(self.cfg.counters.len());

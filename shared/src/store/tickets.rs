@@ -52,6 +52,19 @@ fn insert_event(
     Ok(tx.last_insert_rowid())
 }
 
+/// The columns [`candidate_from_row`] reads.
+pub(super) const CANDIDATE_COLUMNS: &str = "id, service, priority IS NOT NULL, queue_at";
+
+/// A waiting ticket as [`queue::pick_next`] sees it, from [`CANDIDATE_COLUMNS`].
+pub(super) fn candidate_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {
+    Ok(Candidate {
+        id: r.get(0)?,
+        service: r.get(1)?,
+        priority: r.get(2)?,
+        queue_at: from_ms(r.get(3)?)?,
+    })
+}
+
 /// The statuses of a ticket not final yet (`clock-repair` voids these).
 const OPEN: &str = "status IN ('waiting', 'called', 'serving', 'held')";
 
@@ -178,7 +191,7 @@ impl Store {
             finish_current(tx, counter, today, now)?;
             let placeholders = vec!["?"; served.len()].join(",");
             let sql = format!(
-                "SELECT id, service, priority IS NOT NULL, queue_at FROM ticket \
+                "SELECT {CANDIDATE_COLUMNS} FROM ticket \
                  WHERE status = 'waiting' AND business_date = ? AND service IN ({placeholders})"
             );
             let mut stmt = tx.prepare_cached(&sql)?;
@@ -189,14 +202,7 @@ impl Store {
                 args.push(s);
             }
             let waiting = stmt
-                .query_map(args.as_slice(), |r| {
-                    Ok(Candidate {
-                        id: r.get(0)?,
-                        service: r.get(1)?,
-                        priority: r.get(2)?,
-                        queue_at: from_ms(r.get(3)?)?,
-                    })
-                })?
+                .query_map(args.as_slice(), candidate_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             drop(stmt);
             let streak: u32 = tx
