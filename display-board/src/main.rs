@@ -207,12 +207,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Follow) => run_headless(&cfg, &feed, &mut NoScreen, cli.mute, true),
         Some(Command::State { json }) => {
             let store = Store::open_reader(&cfg)?;
-            let state = store.state(Utc::now())?;
+            let now = Utc::now();
+            let state = store.state(now)?;
+            let mut v = motcua::api::QueueState::of(&state, &cfg);
+            v.set_waits(&store.service_estimates(now)?);
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&motcua::api::QueueState::of(&state, &cfg))?
-                );
+                println!("{}", serde_json::to_string(&v)?);
                 return Ok(());
             }
             println!("{}", cfg.office.name);
@@ -224,8 +224,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     None => println!("  {name:<10} —"),
                 }
             }
-            for (code, waiting) in &state.waiting {
-                println!("  {:<34} đang chờ {waiting}", cfg.service(code)?.name);
+            for w in &v.waiting {
+                println!(
+                    "  {:<34} đang chờ {} · {}",
+                    cfg.service(&w.service)?.name,
+                    w.waiting,
+                    w.wait.as_deref().unwrap_or_default()
+                );
             }
             Ok(())
         }

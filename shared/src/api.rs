@@ -325,6 +325,16 @@ pub struct QueueState {
 }
 
 impl QueueState {
+    /// Puts each service's estimated wait ([`crate::Store::service_estimates`]) beside its count.
+    pub fn set_waits(&mut self, waits: &[(String, crate::estimate::Estimate)]) {
+        for w in &mut self.waiting {
+            w.wait = waits
+                .iter()
+                .find(|(s, _)| *s == w.service)
+                .map(|(_, e)| e.vi());
+        }
+    }
+
     /// The wire form of the store's state.
     pub fn of(s: &store::QueueState, cfg: &Config) -> QueueState {
         QueueState {

@@ -20,11 +20,7 @@ pub(super) async fn state(
         .read(move |s| {
             let mut v = QueueState::of(&s.state(now)?, &cfg);
             v.day_start_event_id = Some(s.day_start_event_id(now)?);
-            for (service, e) in s.service_estimates(now)? {
-                if let Some(w) = v.waiting.iter_mut().find(|w| w.service == service) {
-                    w.wait = Some(e.vi());
-                }
-            }
+            v.set_waits(&s.service_estimates(now)?);
             Ok(v)
         })
         .await?;
