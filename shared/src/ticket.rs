@@ -27,6 +27,8 @@ pub mod sizes {
     pub const PRIORITY: f32 = 30.0;
     /// "people waiting ahead" and the footer.
     pub const SMALL: f32 = 26.0;
+    /// The estimated wait: a little smaller than the people ahead, to keep the slip ≤ 4 KB.
+    pub const WAIT: f32 = 23.0;
 }
 
 /// QR module size in dots: native, and raster (smaller: raster costs bytes).
@@ -110,7 +112,7 @@ pub fn layout(t: &Ticket, cfg: &Config, wait: Option<&Estimate>, width_dots: u32
         &mut blocks,
     );
     if let Some(wait) = wait {
-        lines(&wait_line(wait), Face::Regular, sizes::SMALL, &mut blocks);
+        lines(&wait_line(wait), Face::Regular, sizes::WAIT, &mut blocks);
     }
     blocks.push(Block::Native(local_time(t.issued_at, cfg)));
     if let Some(url) = status_url(t, cfg) {
