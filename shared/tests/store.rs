@@ -841,3 +841,57 @@ fn a_database_newer_than_the_program_is_refused_naming_both_versions() {
         );
     }
 }
+
+/// The estimate takes the service times of the same time of day when there are enough: here a
+/// morning of 5-minute services and an afternoon of 20-minute ones.
+#[test]
+fn the_wait_estimate_learns_service_times_of_the_same_time_of_day() {
+    use motcua::estimate::{Estimate, Target};
+    let mut e = env();
+    let s = &mut e.store;
+    let serve = |s: &mut Store, counter: u32, from: DateTime<Utc>, minutes: i64| {
+        s.issue("TP", None, from).unwrap();
+        s.call_next(counter, from).unwrap().unwrap();
+        s.act_on_current(
+            counter,
+            Action::Finish,
+            from + chrono::TimeDelta::minutes(minutes),
+        )
+        .unwrap();
+    };
+    for day in 10..=13 {
+        for k in 0..12 {
+            serve(s, 1, at(day, 8, 0) + chrono::TimeDelta::minutes(5 * k), 5);
+        }
+        for k in 0..5 {
+            for counter in [1, 2] {
+                serve(
+                    s,
+                    counter,
+                    at(day, 14, 0) + chrono::TimeDelta::minutes(20 * k),
+                    20,
+                );
+            }
+        }
+    }
+    let new = Target::New {
+        service: "TP".into(),
+        priority: false,
+    };
+    // Four wait, both counters free: two rounds before the new ticket.
+    for _ in 0..4 {
+        s.issue("TP", None, at(14, 8, 30)).unwrap();
+    }
+    assert_eq!(
+        s.estimate(&new, at(14, 8, 30)).unwrap(),
+        Estimate::Minutes { low: 10, high: 10 }
+    );
+    // The afternoon: eight wait, four rounds of 20 minutes.
+    for _ in 0..4 {
+        s.issue("TP", None, at(14, 14, 30)).unwrap();
+    }
+    assert_eq!(
+        s.estimate(&new, at(14, 14, 30)).unwrap(),
+        Estimate::Minutes { low: 80, high: 80 }
+    );
+}

@@ -18,6 +18,8 @@ pub const HISTORY_DAYS: i64 = 14;
 const SAMPLES_PER_SERVICE: usize = 500;
 /// A "service" longer than this is a ticket left open (lunch, the day's end), not a service.
 const LONGEST_SERVICE_MS: i64 = 3 * 3600 * 1000;
+/// Service times of the same time of day (± 1 hour) are used alone once a service has this many.
+const SAME_HOUR_ENOUGH: usize = 30;
 /// A counter that called someone this recently counts as open without a signed-in officer.
 const RECENT_ACTIVITY: TimeDelta = TimeDelta::minutes(30);
 
@@ -68,32 +70,58 @@ impl Store {
         }
 
         let since = (today - TimeDelta::days(HISTORY_DAYS - 1)).to_string();
-        let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
+        // Per service: every recent time, and those of the same time of day (called within an
+        // hour of now's clock time, any day), which stand alone once there are enough of them.
+        let tz = self.cfg.office.timezone;
+        let clock = now.with_timezone(&tz).time();
+        let near = |at: DateTime<Utc>| {
+            let d = (at.with_timezone(&tz).time() - clock).num_minutes().abs();
+            d.min(24 * 60 - d) <= 60
+        };
+        let mut samples: Vec<(String, Vec<f64>, Vec<f64>)> = Vec::new();
         {
             let mut stmt = tx.prepare_cached(
-                "SELECT service, finished_at - called_at FROM ticket \
+                "SELECT service, finished_at - called_at, called_at FROM ticket \
                  WHERE business_date BETWEEN ?1 AND ?2 AND status IN ('done', 'no_show') \
                  AND called_at IS NOT NULL AND finished_at > called_at AND finished_at - called_at <= ?3 \
                  ORDER BY id DESC",
             )?;
-            let rows = stmt
-                .query_map(params![since, today.to_string(), LONGEST_SERVICE_MS], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            let rows =
+                stmt.query_map(params![since, today.to_string(), LONGEST_SERVICE_MS], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        from_ms(r.get(2)?)?,
+                    ))
                 })?;
             for row in rows {
-                let (service, d) = row?;
-                let i = match samples.iter().position(|(s, _)| *s == service) {
+                let (service, d, called) = row?;
+                let i = match samples.iter().position(|(s, _, _)| *s == service) {
                     Some(i) => i,
                     None => {
-                        samples.push((service, Vec::new()));
+                        samples.push((service, Vec::new(), Vec::new()));
                         samples.len() - 1
                     }
                 };
-                if samples[i].1.len() < SAMPLES_PER_SERVICE {
-                    samples[i].1.push(d as f64 / 1000.0);
+                let (_, all, same_hour) = &mut samples[i];
+                if all.len() < SAMPLES_PER_SERVICE {
+                    all.push(d as f64 / 1000.0);
+                }
+                if near(called) && same_hour.len() < SAMPLES_PER_SERVICE {
+                    same_hour.push(d as f64 / 1000.0);
                 }
             }
         }
+        let samples = samples
+            .into_iter()
+            .map(|(s, all, same_hour)| {
+                if same_hour.len() >= SAME_HOUR_ENOUGH {
+                    (s, same_hour)
+                } else {
+                    (s, all)
+                }
+            })
+            .collect();
 
         let arrivals = arrivals(&tx, &self.cfg, today, now)?;
         tx.finish()?;
