@@ -65,7 +65,8 @@ xdotool search --sync --onlyvisible --name "motcua kiosk" >/dev/null
 if [ "$headless" = 1 ]; then
     sleep 1   # let the first refresh (waiting counts) reach the screen before the picture
     import -window root demo-run/kiosk-home.png
-    xdotool mousemove 480 330 click 1
+    # Inside the first service button with or without the clock banner above the grid.
+    xdotool mousemove 480 360 click 1
     until ls demo-run/tickets/*-TP-1004-* >/dev/null 2>&1; do sleep 0.1; done
     sleep 0.5
     import -window root demo-run/kiosk-done.png

@@ -517,12 +517,19 @@ fn waiting<D: DrawTarget<Color = Rgb888>>(
     let tallest = if two_lines { 96.0 } else { 60.0 };
     let row = ((h - p.px(64.0)) / n).min(p.px(tallest));
     let count_w = p.px(90.0);
+    // Many services make short rows: both lines shrink to fit them.
+    let design_row = row as f32 / p.k;
+    let (name_size, wait_size) = if two_lines {
+        (32f32.min(design_row * 0.44), 26f32.min(design_row * 0.36))
+    } else {
+        (32.0, 0.0)
+    };
     for (i, r) in board.waiting.iter().enumerate() {
         let ry = y + p.px(64.0) + i as i32 * row;
         p.text(
             &r.name,
             Face::Regular,
-            32.0,
+            name_size,
             x + pad,
             ry + p.px(4.0),
             w - count_w - 3 * pad,
@@ -533,9 +540,9 @@ fn waiting<D: DrawTarget<Color = Rgb888>>(
             p.text(
                 wait,
                 Face::Regular,
-                26.0,
+                wait_size,
                 x + pad,
-                ry + p.px(40.0),
+                ry + p.px(name_size + 8.0),
                 w - count_w - 3 * pad,
                 colors::MUTED,
                 colors::PANEL,
