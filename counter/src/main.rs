@@ -807,7 +807,7 @@ fn report(
     format: counter::report::Format,
     out: &std::path::Path,
 ) -> anyhow::Result<()> {
-    use counter::report::{Format, to_csv, to_html, to_json};
+    use counter::report::{Format, to_csv, to_html, to_json, to_xlsx};
     let day = |flag: &str, v: &str| {
         chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
             UsageError(format!(
@@ -821,12 +821,15 @@ fn report(
     }
     let rows = store.report_rows(from, to)?;
     let r = motcua::report::build(&rows, cfg, from, to);
-    let text = match format {
-        Format::Json => format!("{}\n", to_json(&r)),
-        Format::Csv => to_csv(&r)?,
-        Format::Html => to_html(&r, &cfg.office.name),
+    let bytes = match format {
+        Format::Json => format!("{}\n", to_json(&r)).into_bytes(),
+        Format::Csv => to_csv(&r)?.into_bytes(),
+        Format::Html => {
+            to_html(&r, &cfg.office.name, cfg.queue.target_wait.as_secs() / 60).into_bytes()
+        }
+        Format::Xlsx => to_xlsx(&r, &cfg.office.name)?,
     };
-    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
 }
 

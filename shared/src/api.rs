@@ -497,6 +497,18 @@ pub struct ServiceFigures {
     pub figures: Figures,
 }
 
+/// One priority class's report figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriorityFigures {
+    /// Priority class code; `""` for tickets without one.
+    pub priority: String,
+    /// Its name ("Thông thường" for tickets without a class).
+    pub name: String,
+    /// The figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
 /// One counter's report figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CounterFigures {
@@ -536,6 +548,9 @@ pub struct Report {
     pub counters: Vec<CounterFigures>,
     /// Per officer.
     pub officers: Vec<OfficerFigures>,
+    /// Per priority class.
+    #[serde(default)]
+    pub priorities: Vec<PriorityFigures>,
 }
 
 impl Report {
@@ -568,6 +583,15 @@ impl Report {
                 .iter()
                 .map(|g| OfficerFigures {
                     officer: g.key.clone(),
+                    name: g.name.clone(),
+                    figures: g.figures.clone(),
+                })
+                .collect(),
+            priorities: r
+                .priorities
+                .iter()
+                .map(|g| PriorityFigures {
+                    priority: g.key.clone(),
                     name: g.name.clone(),
                     figures: g.figures.clone(),
                 })

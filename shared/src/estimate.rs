@@ -532,6 +532,7 @@ mod tests {
             rules: QueueRules {
                 priority_ratio: 3,
                 max_wait: None,
+                ..QueueRules::default()
             },
             waiting,
             counters,

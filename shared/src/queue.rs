@@ -422,6 +422,7 @@ mod tests {
             first_number: first,
             digits,
             hours: Vec::new(),
+            target_wait: None,
         }
     }
 
@@ -647,6 +648,7 @@ mod tests {
         QueueRules {
             priority_ratio: ratio,
             max_wait: max_wait_min.map(|m| Duration::from_secs(m * 60)),
+            ..QueueRules::default()
         }
     }
 

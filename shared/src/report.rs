@@ -1,5 +1,6 @@
-//! Supervisors' figures over a range of service days: issued, served, no-shows, cancelled, mean
-//! wait and service times, satisfaction; in total and per service, counter and officer.
+//! Supervisors' figures over a range of service days: issued, served, no-shows, cancelled, wait
+//! and service times (mean, median, 90th percentile, longest), the share called within the
+//! target wait, satisfaction; in total and per service, counter, officer and priority class.
 //! Pure: report rows in, figures out.
 
 use std::collections::BTreeMap;
@@ -27,6 +28,25 @@ pub struct Figures {
     pub wait_mean_s: Option<f64>,
     /// Mean seconds from start (or call) to finish, over served tickets.
     pub service_mean_s: Option<f64>,
+    /// Median wait (issue to first call), seconds, over tickets that were called.
+    #[serde(default)]
+    pub wait_p50_s: Option<f64>,
+    /// 90th percentile of the wait: nine in ten called tickets waited at most this long.
+    #[serde(default)]
+    pub wait_p90_s: Option<f64>,
+    /// The longest wait, seconds.
+    #[serde(default)]
+    pub wait_max_s: Option<f64>,
+    /// Median service time, seconds, over served tickets.
+    #[serde(default)]
+    pub service_p50_s: Option<f64>,
+    /// 90th percentile of the service time.
+    #[serde(default)]
+    pub service_p90_s: Option<f64>,
+    /// Share (0–1) of called tickets called within their target wait (`[queue]
+    /// target_wait_minutes`, or the service's own); `None` when none was called.
+    #[serde(default)]
+    pub within_target_share: Option<f64>,
     /// Tickets the citizen rated on the status page.
     pub rated: u32,
     /// Share of those ratings that were satisfied (4 or 5 of 5); `None` when nobody rated.
@@ -48,15 +68,25 @@ pub const SATISFIED_FROM: u8 = 4;
 #[derive(Default)]
 struct Acc {
     f: Figures,
-    wait_sum: f64,
-    waits: u32,
-    service_sum: f64,
-    services: u32,
+    /// Waits of called tickets, seconds.
+    waits: Vec<f64>,
+    /// Service times of served tickets, seconds.
+    services: Vec<f64>,
+    /// Called within their target.
+    on_time: u32,
     satisfied: u32,
 }
 
+/// The `p`-th percentile (0–1) of `sorted` by nearest rank: the smallest value that at least
+/// `p` of the values do not exceed.
+fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    let n = sorted.len();
+    (n > 0).then(|| sorted[((p * n as f64).ceil() as usize).clamp(1, n) - 1])
+}
+
 impl Acc {
-    fn add(&mut self, r: &ReportRow) {
+    /// Adds one ticket; `target`: the wait it is measured against, seconds.
+    fn add(&mut self, r: &ReportRow, target: f64) {
         let t = &r.ticket;
         self.f.issued += 1;
         match t.status {
@@ -68,14 +98,15 @@ impl Acc {
             }
         }
         if let Some(c) = r.first_called_at {
-            self.wait_sum += (c - t.issued_at).num_milliseconds().max(0) as f64 / 1000.0;
-            self.waits += 1;
+            let wait = (c - t.issued_at).num_milliseconds().max(0) as f64 / 1000.0;
+            self.waits.push(wait);
+            self.on_time += u32::from(wait <= target);
         }
         if t.status == Status::Done
             && let (Some(start), Some(end)) = (t.started_at.or(t.called_at), t.finished_at)
         {
-            self.service_sum += (end - start).num_milliseconds().max(0) as f64 / 1000.0;
-            self.services += 1;
+            self.services
+                .push((end - start).num_milliseconds().max(0) as f64 / 1000.0);
         }
         if let Some(score) = r.rating {
             self.f.rated += 1;
@@ -87,14 +118,25 @@ impl Acc {
         }
     }
 
-    fn figures(self) -> Figures {
-        let mean = |sum: f64, n: u32| (n > 0).then(|| (sum / f64::from(n) * 10.0).round() / 10.0);
+    fn figures(mut self) -> Figures {
+        let tenth = |v: f64| (v * 10.0).round() / 10.0;
+        let mean =
+            |v: &[f64]| (!v.is_empty()).then(|| tenth(v.iter().sum::<f64>() / v.len() as f64));
         let ratio = |n: u32, of: u32| {
             (of > 0).then(|| (f64::from(n) / f64::from(of) * 1000.0).round() / 1000.0)
         };
+        self.waits.sort_by(f64::total_cmp);
+        self.services.sort_by(f64::total_cmp);
+        let (w, sv) = (&self.waits, &self.services);
         Figures {
-            wait_mean_s: mean(self.wait_sum, self.waits),
-            service_mean_s: mean(self.service_sum, self.services),
+            wait_mean_s: mean(w),
+            service_mean_s: mean(sv),
+            wait_p50_s: percentile(w, 0.5).map(tenth),
+            wait_p90_s: percentile(w, 0.9).map(tenth),
+            wait_max_s: w.last().copied().map(tenth),
+            service_p50_s: percentile(sv, 0.5).map(tenth),
+            service_p90_s: percentile(sv, 0.9).map(tenth),
+            within_target_share: ratio(self.on_time, w.len() as u32),
             satisfied_share: ratio(self.satisfied, self.f.rated),
             rated_share: ratio(self.f.rated, self.f.served),
             ..self.f
@@ -129,7 +171,13 @@ pub struct Report {
     pub counters: Vec<Group>,
     /// Per officer signed in at the counter when the ticket's last counter event happened.
     pub officers: Vec<Group>,
+    /// Per priority class: normal tickets (key "", "Thông thường") first, then every
+    /// configured class in config order, then codes no longer configured.
+    pub priorities: Vec<Group>,
 }
+
+/// The name of tickets without a priority class in reports.
+pub const NORMAL_VI: &str = "Thông thường";
 
 /// Builds the report of `rows` (from [`crate::Store::report_rows`]).
 pub fn build(rows: &[ReportRow], cfg: &Config, from: NaiveDate, to: NaiveDate) -> Report {
@@ -137,16 +185,42 @@ pub fn build(rows: &[ReportRow], cfg: &Config, from: NaiveDate, to: NaiveDate) -
     let mut services: BTreeMap<String, Acc> = BTreeMap::new();
     let mut counters: BTreeMap<u32, Acc> = BTreeMap::new();
     let mut officers: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut priorities: BTreeMap<String, Acc> = BTreeMap::new();
     for r in rows {
-        totals.add(r);
-        services.entry(r.ticket.service.clone()).or_default().add(r);
+        let target = cfg.target_wait(&r.ticket.service).as_secs_f64();
+        totals.add(r, target);
+        services
+            .entry(r.ticket.service.clone())
+            .or_default()
+            .add(r, target);
         if let Some(c) = r.ticket.counter {
-            counters.entry(c).or_default().add(r);
+            counters.entry(c).or_default().add(r, target);
         }
         if let Some(o) = &r.officer {
-            officers.entry(o.clone()).or_default().add(r);
+            officers.entry(o.clone()).or_default().add(r, target);
         }
+        priorities
+            .entry(r.ticket.priority.clone().unwrap_or_default())
+            .or_default()
+            .add(r, target);
     }
+    let mut priority_groups = vec![Group {
+        key: String::new(),
+        name: NORMAL_VI.to_string(),
+        figures: priorities.remove("").unwrap_or_default().figures(),
+    }];
+    for p in &cfg.priorities {
+        priority_groups.push(Group {
+            key: p.code.clone(),
+            name: p.name.clone(),
+            figures: priorities.remove(&p.code).unwrap_or_default().figures(),
+        });
+    }
+    priority_groups.extend(priorities.into_iter().map(|(code, acc)| Group {
+        name: code.clone(),
+        key: code,
+        figures: acc.figures(),
+    }));
     // Configured services first (all of them, in config order), then codes no longer configured.
     let mut service_groups = Vec::new();
     for s in &cfg.services {
@@ -191,6 +265,7 @@ pub fn build(rows: &[ReportRow], cfg: &Config, from: NaiveDate, to: NaiveDate) -
                 figures: acc.figures(),
             })
             .collect(),
+        priorities: priority_groups,
     }
 }
 
@@ -275,6 +350,17 @@ mod tests {
             "(10 + 20 + 30) / 3 minutes"
         );
         assert_eq!(t.service_mean_s, Some(5.0 * 60.0), "(6 + 4) / 2 minutes");
+        // Nearest rank: of 10, 20 and 30 minutes the median is 20 and the 90th percentile 30.
+        assert_eq!(
+            (t.wait_p50_s, t.wait_p90_s, t.wait_max_s),
+            (Some(1200.0), Some(1800.0), Some(1800.0))
+        );
+        assert_eq!(
+            (t.service_p50_s, t.service_p90_s),
+            (Some(240.0), Some(360.0))
+        );
+        // Called within 20 minutes (the default target): 10 and 20, not 30.
+        assert_eq!(t.within_target_share, Some(0.667));
         assert_eq!((t.rated, t.satisfied_share), (1, Some(1.0)));
         let mut more = rows.to_vec();
         more.push(rated(3));
@@ -313,5 +399,58 @@ mod tests {
         assert_eq!(r.services[1].figures, Figures::default());
         assert_eq!((r.counters.len(), r.officers.len()), (1, 1));
         assert_eq!(r.officers[0].figures.issued, 3);
+        // Every ticket here is normal: one group, "Thông thường".
+        assert_eq!(r.priorities.len(), 1);
+        assert_eq!(
+            (
+                r.priorities[0].name.as_str(),
+                r.priorities[0].figures.issued
+            ),
+            (NORMAL_VI, 4)
+        );
+    }
+
+    #[test]
+    fn a_service_can_have_its_own_target_and_priority_classes_are_grouped() {
+        let cfg = crate::config::Config::parse(
+            &motcua_testkit::OfficeToml::empty("X")
+                .service("TP", "Tư pháp", "target_wait_minutes = 15")
+                .service("DD", "Đất đai", "")
+                .counter(1, &["TP", "DD"])
+                .priority("elderly", "Người cao tuổi")
+                .priority("veteran", "Người có công")
+                .section("[queue]\ntarget_wait_minutes = 25")
+                .build(),
+            std::path::Path::new("motcua.toml"),
+        )
+        .unwrap();
+        let in_service = |service: &str, priority: Option<&str>, waited: i64| {
+            let mut r = row(Status::Done, Some(waited), None, Some(waited + 5));
+            r.ticket.service = service.into();
+            r.ticket.priority = priority.map(str::to_string);
+            r
+        };
+        let rows = [
+            in_service("TP", None, 10),
+            in_service("TP", Some("elderly"), 18),
+            in_service("DD", Some("elderly"), 18),
+            in_service("DD", None, 30),
+        ];
+        let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let r = build(&rows, &cfg, day, day);
+        // TP's target is 15 minutes: 10 is on time, 18 is not. DD keeps the office's 25.
+        assert_eq!(r.services[0].figures.within_target_share, Some(0.5));
+        assert_eq!(r.services[1].figures.within_target_share, Some(0.5));
+        assert_eq!(r.totals.within_target_share, Some(0.5));
+        let names: Vec<_> = r
+            .priorities
+            .iter()
+            .map(|g| (g.name.as_str(), g.figures.issued))
+            .collect();
+        assert_eq!(
+            names,
+            [(NORMAL_VI, 2), ("Người cao tuổi", 2), ("Người có công", 0)]
+        );
+        assert_eq!(r.priorities[1].figures.within_target_share, Some(0.5));
     }
 }

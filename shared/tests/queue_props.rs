@@ -42,6 +42,7 @@ fn rules() -> impl Strategy<Value = QueueRules> {
     (1u32..5, prop::option::of(1u64..20)).prop_map(|(r, m)| QueueRules {
         priority_ratio: r,
         max_wait: m.map(|m| Duration::from_secs(m * 60)),
+        ..QueueRules::default()
     })
 }
 
@@ -104,7 +105,7 @@ proptest! {
         ratio in 1u32..5,
         arrivals in prop::collection::vec((0usize..4, any::<bool>()), 10..80),
     ) {
-        let rules = QueueRules { priority_ratio: ratio, max_wait: None };
+        let rules = QueueRules { priority_ratio: ratio, max_wait: None, ..QueueRules::default() };
         let served = vec!["TP".to_string()];
         let mut waiting: Vec<Candidate> = Vec::new();
         let mut next_id = 1;
@@ -149,7 +150,7 @@ proptest! {
         arrivals in prop::collection::vec((0usize..3, 0usize..3), 10..60),
         max_minutes in 5u64..30,
     ) {
-        let rules = QueueRules { priority_ratio: 3, max_wait: Some(Duration::from_secs(max_minutes * 60)) };
+        let rules = QueueRules { priority_ratio: 3, max_wait: Some(Duration::from_secs(max_minutes * 60)), ..QueueRules::default() };
         let served: Vec<String> = SERVICES.iter().map(|s| s.to_string()).collect();
         let step = TimeDelta::minutes(1);
         let mut waiting: Vec<Candidate> = Vec::new();

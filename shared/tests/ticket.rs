@@ -15,9 +15,16 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-/// Compares `actual` with the golden file `name` (`UPDATE_GOLDEN=1` rewrites it and fails).
+/// Compares `actual` with the golden file `name` (`UPDATE_GOLDEN=1` rewrites it and fails):
+/// ESC/POS bytes exactly, PNG pictures pixel by pixel.
 fn check_golden(name: &str, actual: &[u8]) {
-    if let Err(e) = motcua_testkit::golden::bytes(&golden_dir().join(name), actual) {
+    let path = golden_dir().join(name);
+    let checked = if name.ends_with(".png") {
+        motcua_testkit::golden::png_exact(&path, actual)
+    } else {
+        motcua_testkit::golden::bytes(&path, actual)
+    };
+    if let Err(e) = checked {
         panic!("{e}");
     }
 }

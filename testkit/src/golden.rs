@@ -39,6 +39,42 @@ pub fn bytes(path: &Path, actual: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Compares the PNG `actual` with the PNG at `path` by its pixels (size, colour type and every
+/// pixel exactly), not by its compressed bytes: the same picture may compress differently as
+/// the deflate backend changes. `UPDATE_GOLDEN` rewrites it and fails.
+pub fn png_exact(path: &Path, actual: &[u8]) -> Result<(), String> {
+    if updating() {
+        return bytes(path, actual);
+    }
+    let expected = std::fs::read(path)
+        .map_err(|e| format!("{}: {e}; create it with UPDATE_GOLDEN=1", path.display()))?;
+    let decode = |b: &[u8]| -> Result<(u32, u32, png::ColorType, Vec<u8>), String> {
+        let mut dec = png::Decoder::new(std::io::Cursor::new(b));
+        dec.set_transformations(png::Transformations::EXPAND);
+        let mut r = dec.read_info().map_err(|e| e.to_string())?;
+        let mut buf = vec![0; r.output_buffer_size().unwrap_or(0)];
+        let info = r.next_frame(&mut buf).map_err(|e| e.to_string())?;
+        buf.truncate(info.buffer_size());
+        Ok((info.width, info.height, info.color_type, buf))
+    };
+    let want = decode(&expected).map_err(|e| format!("{}: {e}", path.display()))?;
+    let got = decode(actual).map_err(|e| format!("the picture for {}: {e}", path.display()))?;
+    if want != got {
+        let bad = path.with_extension("actual.png");
+        std::fs::write(&bad, actual).map_err(|e| e.to_string())?;
+        return Err(format!(
+            "{} differs from the golden picture ({}x{} vs {}x{}, or its pixels); actual written to {}",
+            path.display(),
+            got.0,
+            got.1,
+            want.0,
+            want.1,
+            bad.display()
+        ));
+    }
+    Ok(())
+}
+
 /// An RGB picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rgb {

@@ -152,6 +152,16 @@ impl Config {
             .ok_or_else(|| Error::UnknownService(code.to_string()))
     }
 
+    /// The wait a ticket of `service` is measured against in reports: the service's own
+    /// `target_wait_minutes`, else `[queue] target_wait_minutes` (also for a code no longer
+    /// configured).
+    pub fn target_wait(&self, service: &str) -> std::time::Duration {
+        self.service(service)
+            .ok()
+            .and_then(|s| s.target_wait)
+            .unwrap_or(self.queue.target_wait)
+    }
+
     /// The counter with this number.
     pub fn counter(&self, number: u32) -> Result<&Counter> {
         self.counters
@@ -411,9 +421,46 @@ name = "Người cao tuổi"
             "Trung tâm Phục vụ hành chính công phường Hòa Khê"
         );
         assert_eq!(cfg.services[0].hours.len(), 2);
+        assert_eq!(
+            cfg.target_wait("DD"),
+            std::time::Duration::from_secs(30 * 60)
+        );
+        assert_eq!(
+            cfg.target_wait("TP"),
+            std::time::Duration::from_secs(20 * 60),
+            "the default"
+        );
         assert_eq!(cfg.kiosk.cccd_priority.as_deref(), Some("elderly"));
         assert_eq!(cfg.rating.show_for, std::time::Duration::from_secs(30));
         assert_eq!(cfg.board.blink, std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_target_wait_out_of_range_is_refused_naming_its_key() {
+        for (extra, key) in [
+            (
+                "[queue]\ntarget_wait_minutes = 0\n",
+                "queue.target_wait_minutes",
+            ),
+            (
+                "[queue]\ntarget_wait_minutes = 241\n",
+                "queue.target_wait_minutes",
+            ),
+        ] {
+            let text = format!("{GOOD}\n{extra}");
+            let lines = text.lines().count();
+            check_err(&text, lines, key);
+        }
+        let text = GOOD.replacen(
+            "[[services]]\n",
+            "[[services]]\ntarget_wait_minutes = -5\n",
+            1,
+        );
+        assert!(
+            matches!(parse(&text), Err(Error::Config { message, .. }) if message.contains("services[0].target_wait_minutes")),
+            "{:?}",
+            parse(&text)
+        );
     }
 
     /// Asserts that `text` fails with a config error on `line` whose message contains `needle`.

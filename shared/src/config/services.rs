@@ -23,6 +23,9 @@ pub struct Service {
     pub digits: u8,
     /// Local opening hours (start, end); empty means always open.
     pub hours: Vec<(NaiveTime, NaiveTime)>,
+    /// The wait reports measure this service against (`target_wait_minutes`); `None`: the
+    /// office's `[queue] target_wait_minutes`.
+    pub target_wait: Option<Duration>,
 }
 
 impl Service {
@@ -64,6 +67,7 @@ pub(super) struct RawService {
     first_number: Option<Spanned<i64>>,
     digits: Option<Spanned<i64>>,
     hours: Option<Vec<Spanned<String>>>,
+    target_wait_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +160,13 @@ impl Validator<'_> {
                 hours.push(range);
             }
             hours.sort();
+            let target_wait = match s.target_wait_minutes {
+                None => None,
+                Some(m) => Some(Duration::from_secs(
+                    60 * self.int(&format!("{key}.target_wait_minutes"), Some(m), 1..241, 0)?
+                        as u64,
+                )),
+            };
             services.push(Service {
                 code,
                 name,
@@ -163,6 +174,7 @@ impl Validator<'_> {
                 first_number,
                 digits,
                 hours,
+                target_wait,
             });
         }
         Ok(services)

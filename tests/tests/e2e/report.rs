@@ -1,5 +1,5 @@
 //! `counter report`: figures over service days from a real queue worked through the staff
-//! console (so tickets carry their officers), in JSON, CSV and HTML, checked against the
+//! console (so tickets carry their officers), in JSON, CSV, XLSX and HTML, checked against the
 //! database read independently; bad input refused with exit 2.
 
 use motcua_e2e::Office;
@@ -134,29 +134,147 @@ fn report_per_service_counter_and_officer() {
     );
     assert_eq!(by("officers", "officer", "minh")["served"], 1);
 
-    // CSV: a header, the same totals.
+    // #14: wait percentiles and the share called within 20 minutes, recomputed from the
+    // database: each ticket's wait is its first `called` event less its issue time.
+    let mut waits: Vec<f64> = {
+        let mut stmt = db
+            .prepare(
+                "SELECT (SELECT MIN(e.at) FROM event e WHERE e.ticket_id = t.id AND e.kind = 'called') \
+                 - t.issued_at FROM ticket t WHERE EXISTS \
+                 (SELECT 1 FROM event e WHERE e.ticket_id = t.id AND e.kind = 'called')",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, i64>(0))
+            .unwrap()
+            .map(|w| w.unwrap() as f64 / 1000.0)
+            .collect()
+    };
+    waits.sort_by(f64::total_cmp);
+    let rank = |p: f64| waits[((p * waits.len() as f64).ceil() as usize).max(1) - 1];
+    let tenth = |v: f64| (v * 10.0).round() / 10.0;
+    assert_eq!(t["wait_p50_s"].as_f64(), Some(tenth(rank(0.5))));
+    assert_eq!(t["wait_p90_s"].as_f64(), Some(tenth(rank(0.9))));
+    assert_eq!(
+        t["wait_max_s"].as_f64(),
+        Some(tenth(*waits.last().unwrap()))
+    );
+    assert_eq!(
+        t["within_target_share"].as_f64(),
+        Some(1.0),
+        "every ticket was called within minutes"
+    );
+    assert!(t["service_p50_s"].as_f64().unwrap() <= t["service_p90_s"].as_f64().unwrap());
+    let normal = by("priorities", "priority", "");
+    assert_eq!(
+        (&normal["name"], &normal["issued"]),
+        (&j!("Thông thường"), &j!(6))
+    );
+
+    // CSV: UTF-8 with a byte-order mark (Excel reads it as UTF-8), Vietnamese headers, the
+    // same totals; read back with a CSV parser.
     let (out, csv) = report(&office, &day, &day, "csv");
     assert!(out.status.success());
-    let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("group,key,name,issued,served,no_show,cancelled"));
-    assert!(lines[1].starts_with("total,,,6,2,1,1,2,"), "{}", lines[1]);
-    assert!(
-        lines[0].ends_with(
-            ",rated,satisfied_share,rated_share,rating_1,rating_2,rating_3,rating_4,rating_5"
+    let body = csv
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte-order mark first");
+    let mut rd = csv::Reader::from_reader(body.as_bytes());
+    let headers: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    for h in [
+        "Nhóm",
+        "Tên",
+        "Đã cấp",
+        "Đã phục vụ",
+        "Vắng mặt",
+        "Chờ trung vị (phút)",
+        "Tỉ lệ gọi trong thời gian chờ mục tiêu",
+        "Tỉ lệ hài lòng",
+        "Từ ngày",
+    ] {
+        assert!(headers.iter().any(|x| x == h), "{h:?} in {headers:?}");
+    }
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let records: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    let total = &records[0];
+    assert_eq!(&total[col("Nhóm")], "Tổng cộng");
+    assert_eq!(
+        (
+            &total[col("Đã cấp")],
+            &total[col("Đã phục vụ")],
+            &total[col("Vắng mặt")],
+            &total[col("Đã hủy")]
         ),
+        ("6", "2", "1", "1")
+    );
+    assert_eq!(
+        &total[col("Tỉ lệ hài lòng")],
+        "",
+        "nobody rated: empty, not 0"
+    );
+    let minutes = |s: Option<f64>| format!("{}", (s.unwrap() / 60.0 * 10.0).round() / 10.0);
+    assert_eq!(
+        &total[col("Chờ trung vị (phút)")],
+        minutes(t["wait_p50_s"].as_f64())
+    );
+    let tp = records
+        .iter()
+        .find(|r| &r[col("Nhóm")] == "Lĩnh vực" && &r[col("Mã")] == "TP")
+        .unwrap();
+    assert_eq!(
+        (&tp[col("Tên")], &tp[col("Đã cấp")]),
+        ("Tư pháp - Hộ tịch", "4")
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| &r[col("Nhóm")] == "Cán bộ" && &r[col("Mã")] == "lan")
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| &r[col("Nhóm")] == "Đối tượng" && &r[col("Tên")] == "Thông thường")
+    );
+
+    // XLSX: the same table, read back with a spreadsheet reader.
+    let path = office.dir.path().join("report.xlsx");
+    let out = office.run(
+        "counter",
+        &[
+            "report",
+            "--from",
+            &day,
+            "--to",
+            &day,
+            "--format",
+            "xlsx",
+            "--out",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
         "{}",
-        lines[0]
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert!(lines[1].ends_with(",0,,0,0,0,0,0,0"), "{}", lines[1]);
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("service,TP,Tư pháp - Hộ tịch,4,1,1,1,"))
+    use calamine::Reader as _;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let sheet = book.worksheet_range("Báo cáo").unwrap();
+    let cell = |r: u32, c: usize| sheet.get_value((r, c as u32)).cloned();
+    assert_eq!(cell(1, 0), Some(calamine::Data::String("Nhóm".into())));
+    assert_eq!(cell(2, 0), Some(calamine::Data::String("Tổng cộng".into())));
+    assert_eq!(
+        cell(2, col("Đã cấp")),
+        Some(calamine::Data::Float(6.0)),
+        "a number, not text"
     );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("officer,lan,lan,3,1,1,0,1,"))
+    assert_eq!(
+        cell(2, col("Tỉ lệ hài lòng")),
+        Some(calamine::Data::Empty),
+        "nobody rated: an empty cell"
+    );
+    assert_eq!(
+        sheet.height() as usize,
+        records.len() + 2,
+        "title, header and every CSV row"
     );
 
     let (out, html) = report(&office, &day, &day, "html");
@@ -169,6 +287,9 @@ fn report_per_service_counter_and_officer() {
         "minh",
         "Tỉ lệ được đánh giá",
         "0 / 0 / 0 / 0 / 0",
+        "Gọi trong thời gian mục tiêu",
+        "Theo đối tượng",
+        "Thông thường",
     ] {
         assert!(html.contains(s), "the page shows {s:?}");
     }
@@ -191,6 +312,7 @@ fn report_refuses_bad_input() {
         ("2026-11-24", "24/11/2026", "json", "--to '24/11/2026'"),
         ("2026-11-25", "2026-11-24", "json", "after --to"),
         ("2026-11-24", "2026-11-24", "xml", "xml"),
+        ("2026-11-24", "2026-11-24", "xls", "xls"),
     ] {
         let (out, _) = report(&office, from, to, format);
         assert_eq!(out.status.code(), Some(2), "{from} {to} {format}");
