@@ -1,5 +1,6 @@
 //! The counter's library: the staff console server (`counter serve`), its pages, and reports.
 
+pub mod charts;
 pub mod http;
 pub mod init;
 mod pages;

@@ -65,7 +65,7 @@ pub fn message(cfg: &Config, text: &str) -> String {
 }
 
 /// The header bar with the sign-out form (its CSRF token as a field).
-fn header(title: &str, login: &str, csrf: &str, extra: &str) -> String {
+pub(crate) fn header(title: &str, login: &str, csrf: &str, extra: &str) -> String {
     format!(
         r#"<header><h1>{title}</h1><span>Cán bộ: {login}</span>{extra}
 <form method="post" action="/logout" id="logout"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" class="small">Đăng xuất</button></form></header>"#,
@@ -214,7 +214,12 @@ refresh();
 {CLOCK_JS}
 </script></body></html>"#,
         office = html_escape(&cfg.office.name),
-        header = header("Giám sát", login, csrf, ""),
+        header = header(
+            "Giám sát",
+            login,
+            csrf,
+            r#"<a href="/reports" class="link">Báo cáo</a>"#
+        ),
         services = service_options(cfg),
     )
 }
@@ -366,7 +371,7 @@ setInterval(checkClock, 60000);"#;
 /// Every SSE event kind the pages refresh on (a JSON array, so a JavaScript literal too).
 pub const EVENT_KINDS: &str = r#"["issued","called","recalled","started","finished","no_show","held","unheld","reactivated","transferred","cancelled","voided","reprinted","changed"]"#;
 
-const STYLE: &str = r#"<style>
+pub(crate) const STYLE: &str = r#"<style>
 body{font-family:"Noto Sans",sans-serif;margin:0;background:#f2f5f9;color:#111827}
 header{background:#0b3d91;color:#fff;display:flex;gap:24px;align-items:center;padding:12px 24px}
 header h1{margin:0;font-size:32px}header form{margin-left:auto}header a.link{color:#fff}

@@ -280,3 +280,297 @@ pub fn to_html(r: &Report, office: &str, target_minutes: u64) -> String {
         target = target_minutes,
     )
 }
+
+/// What the report page was asked for, resolved: the days, the filters, and the form's values.
+#[derive(Debug, Clone, Default)]
+pub struct PageQuery {
+    /// First service day.
+    pub from: chrono::NaiveDate,
+    /// Last service day.
+    pub to: chrono::NaiveDate,
+    /// The filters.
+    pub filter: motcua::report::Filter,
+    /// The query string that repeats this choice (for the export links).
+    pub query: String,
+}
+
+/// Everything the page's filter lists offer.
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    /// Officers' logins.
+    pub officers: Vec<String>,
+}
+
+fn option(value: &str, label: &str, selected: bool) -> String {
+    format!(
+        "<option value=\"{}\"{}>{}</option>",
+        html_escape(value),
+        if selected { " selected" } else { "" },
+        html_escape(label)
+    )
+}
+
+/// The supervisor's report page (`GET /reports`): the period and filters, the key figures,
+/// the charts (inline SVG, drawn here) and the tables; print-friendly on A4.
+pub fn page(
+    cfg: &motcua::Config,
+    r: &Report,
+    rows: &[motcua::store::ReportRow],
+    q: &PageQuery,
+    choices: &Choices,
+    login: &str,
+    csrf: &str,
+) -> String {
+    use crate::charts::{Bars, Fill, Series, bar_chart};
+    let f = &q.filter;
+    let services: String = std::iter::once(option("", "Tất cả lĩnh vực", f.service.is_none()))
+        .chain(
+            cfg.services
+                .iter()
+                .map(|s| option(&s.code, &s.name, f.service.as_deref() == Some(&s.code))),
+        )
+        .collect();
+    let counters: String = std::iter::once(option("", "Tất cả quầy", f.counter.is_none()))
+        .chain(
+            cfg.counters
+                .iter()
+                .map(|c| option(&c.number.to_string(), &c.name, f.counter == Some(c.number))),
+        )
+        .collect();
+    let officers: String = std::iter::once(option("", "Tất cả cán bộ", f.officer.is_none()))
+        .chain(
+            choices
+                .officers
+                .iter()
+                .map(|o| option(o, o, f.officer.as_deref() == Some(o))),
+        )
+        .collect();
+    let priorities: String = [
+        option("", "Tất cả đối tượng", f.priority.is_none()),
+        option(
+            "normal",
+            motcua::report::NORMAL_VI,
+            f.priority == Some(None),
+        ),
+    ]
+    .into_iter()
+    .chain(cfg.priorities.iter().map(|p| {
+        option(
+            &p.code,
+            &p.name,
+            f.priority
+                .as_ref()
+                .is_some_and(|x| x.as_deref() == Some(&p.code)),
+        )
+    }))
+    .collect();
+
+    let t = &r.totals;
+    let card = |label: &str, value: String| {
+        format!(
+            "<div class=\"card\"><span>{}</span><b>{}</b></div>",
+            html_escape(label),
+            html_escape(&value)
+        )
+    };
+    let target = cfg.queue.target_wait.as_secs() / 60;
+    let cards = [
+        card("Đã cấp", t.issued.to_string()),
+        card("Đã phục vụ", t.served.to_string()),
+        card("Vắng mặt", t.no_show.to_string()),
+        card("Chờ trung vị", format!("{} phút", minutes(t.wait_p50_s))),
+        card("Chờ P90", format!("{} phút", minutes(t.wait_p90_s))),
+        card(
+            &format!("Gọi trong {target} phút"),
+            percent(t.within_target_share),
+        ),
+        card("Hài lòng", percent(t.satisfied_share)),
+    ]
+    .concat();
+
+    let days = motcua::report::per_day(rows, r.from, r.to);
+    let by_day = bar_chart(&Bars {
+        id: "chart-days".into(),
+        title: "Số phiếu đã cấp và đã phục vụ theo ngày".into(),
+        x_label: "Ngày".into(),
+        y_label: "Số phiếu".into(),
+        labels: days
+            .iter()
+            .map(|(d, _, _)| d.format("%d/%m").to_string())
+            .collect(),
+        series: vec![
+            Series {
+                name: "Đã cấp".into(),
+                values: days.iter().map(|d| f64::from(d.1)).collect(),
+                fill: Fill::Outline,
+            },
+            Series {
+                name: "Đã phục vụ".into(),
+                values: days.iter().map(|d| f64::from(d.2)).collect(),
+                fill: Fill::Solid,
+            },
+        ],
+        percent: false,
+        marker: None,
+    });
+    // Office hours: the hours with tickets, at least 7:00 to 17:00.
+    let hours = motcua::report::per_hour(rows, cfg.office.timezone);
+    let first = hours.iter().position(|h| h.0 > 0).unwrap_or(7).min(7);
+    let last = hours.iter().rposition(|h| h.0 > 0).unwrap_or(16).max(16);
+    let hour_labels: Vec<String> = (first..=last).map(|h| format!("{h}h")).collect();
+    let arrivals = bar_chart(&Bars {
+        id: "chart-arrivals".into(),
+        title: "Số phiếu lấy theo giờ trong ngày".into(),
+        x_label: "Giờ trong ngày".into(),
+        y_label: "Số phiếu".into(),
+        labels: hour_labels.clone(),
+        series: vec![Series {
+            name: "Số phiếu".into(),
+            values: hours[first..=last].iter().map(|h| f64::from(h.0)).collect(),
+            fill: Fill::Solid,
+        }],
+        percent: false,
+        marker: None,
+    });
+    let hour_waits = bar_chart(&Bars {
+        id: "chart-hour-waits".into(),
+        title: "Thời gian chờ trung bình theo giờ lấy số (phút)".into(),
+        x_label: "Giờ trong ngày".into(),
+        y_label: "Phút chờ".into(),
+        labels: hour_labels,
+        series: vec![Series {
+            name: "Phút chờ".into(),
+            values: hours[first..=last]
+                .iter()
+                .map(|h| h.1.map_or(0.0, |s| (s / 60.0 * 10.0).round() / 10.0))
+                .collect(),
+            fill: Fill::Outline,
+        }],
+        percent: false,
+        marker: None,
+    });
+    let bin = 5;
+    let bins = 12;
+    let histogram = motcua::report::wait_histogram(rows, bin, bins);
+    let waits = bar_chart(&Bars {
+        id: "chart-waits".into(),
+        title: "Phân bố thời gian chờ".into(),
+        x_label: "Phút chờ".into(),
+        y_label: "Số phiếu".into(),
+        labels: (0..bins)
+            .map(|i| {
+                let a = i as u32 * bin;
+                if i + 1 == bins {
+                    format!("≥{a}")
+                } else {
+                    format!("{a}–{}", a + bin)
+                }
+            })
+            .collect(),
+        series: vec![Series {
+            name: "Số phiếu".into(),
+            values: histogram.iter().map(|n| f64::from(*n)).collect(),
+            fill: Fill::Solid,
+        }],
+        percent: false,
+        marker: Some((
+            (target as u32 / bin).min(bins as u32) as usize,
+            format!("Mục tiêu {target} phút"),
+        )),
+    });
+    let satisfied = bar_chart(&Bars {
+        id: "chart-officers".into(),
+        title: "Tỉ lệ hài lòng theo cán bộ".into(),
+        x_label: "Cán bộ".into(),
+        y_label: "Tỉ lệ hài lòng".into(),
+        labels: r.officers.iter().map(|g| g.name.clone()).collect(),
+        series: vec![Series {
+            name: "Hài lòng".into(),
+            values: r
+                .officers
+                .iter()
+                .map(|g| g.figures.satisfied_share.unwrap_or(0.0))
+                .collect(),
+            fill: Fill::Solid,
+        }],
+        percent: true,
+        marker: None,
+    });
+
+    let period = if r.from == r.to {
+        format!("Ngày {}", r.from.format("%d/%m/%Y"))
+    } else {
+        format!(
+            "Từ ngày {} đến ngày {}",
+            r.from.format("%d/%m/%Y"),
+            r.to.format("%d/%m/%Y")
+        )
+    };
+    let export = |format: &str, label: &str| {
+        format!(
+            "<a class=\"button\" href=\"/reports/export?format={format}&amp;{}\">{label}</a>",
+            html_escape(&q.query)
+        )
+    };
+    format!(
+        r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Báo cáo – {office}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">{style}{REPORT_STYLE}</head><body>
+{header}
+<main class="report">
+<form method="get" action="/reports" id="filters" class="filters">
+<p class="ranges"><a href="/reports?range=today">Hôm nay</a> · <a href="/reports?range=week">Tuần này</a> · <a href="/reports?range=month">Tháng này</a></p>
+<label>Từ ngày <input type="date" name="from" value="{from}"></label>
+<label>Đến ngày <input type="date" name="to" value="{to}"></label>
+<label>Lĩnh vực <select name="service">{services}</select></label>
+<label>Quầy <select name="counter">{counters}</select></label>
+<label>Cán bộ <select name="officer">{officers}</select></label>
+<label>Đối tượng <select name="priority">{priorities}</select></label>
+<button type="submit">Xem báo cáo</button>
+</form>
+<h1>Báo cáo tiếp nhận – {office}</h1><p id="period">{period}</p>
+<p class="actions">{csv} {xlsx} {json} <button type="button" onclick="window.print()">In báo cáo</button></p>
+<section class="cards" id="figures">{cards}</section>
+<section class="charts">{by_day}{arrivals}{hour_waits}{waits}{satisfied}</section>
+<h2>Tổng cộng</h2><table><thead><tr>{HEAD}</tr></thead><tbody><tr>{totals}</tr></tbody></table>
+{reasons}{by_service}{by_counter}{by_officer}{by_priority}
+<p class="note">“Chờ”: từ lúc lấy số đến lần gọi đầu tiên; trung vị: một nửa số phiếu chờ không quá mức này; P90: chín phần mười số phiếu chờ không quá mức này. “Gọi trong thời gian mục tiêu”: tỉ lệ phiếu được gọi trong {target} phút (hoặc mức riêng của lĩnh vực). “Hài lòng”: tỉ lệ đánh giá 4 hoặc 5 trên 5.</p>
+</main></body></html>"#,
+        office = html_escape(&cfg.office.name),
+        style = crate::pages::STYLE,
+        header = crate::pages::header(
+            "Báo cáo",
+            login,
+            csrf,
+            r#"<a href="/monitor" class="link">Giám sát</a>"#
+        ),
+        from = r.from,
+        to = r.to,
+        csv = export("csv", "Tải CSV"),
+        xlsx = export("xlsx", "Tải Excel"),
+        json = export("json", "Tải JSON"),
+        totals = cells(&r.totals),
+        reasons = reasons(&r.totals),
+        by_service = table("Theo lĩnh vực", "Lĩnh vực", &r.services),
+        by_counter = table("Theo quầy", "Quầy", &r.counters),
+        by_officer = table("Theo cán bộ", "Cán bộ", &r.officers),
+        by_priority = table("Theo đối tượng", "Đối tượng", &r.priorities),
+    )
+}
+
+/// The report page's own style: cards, charts two by two on screen, one column and no form on
+/// paper (A4).
+const REPORT_STYLE: &str = r#"<style>
+main.report{max-width:1500px}
+.filters{display:flex;flex-wrap:wrap;gap:12px;align-items:end;background:#fff;padding:12px 16px;border-radius:8px}
+.filters label{display:flex;flex-direction:column;font-size:14px}.filters .ranges{width:100%;margin:0}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
+.card{background:#fff;border:1px solid #d1d5db;border-radius:8px;padding:10px 16px;min-width:130px}
+.card span{display:block;font-size:14px;color:#374151}.card b{font-size:28px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:16px}
+figure.chart{margin:0;background:#fff;border:1px solid #d1d5db;border-radius:8px;padding:8px}
+figure.chart figcaption{font-weight:700;margin-bottom:4px}figure.chart svg{width:100%;height:auto}
+table{border-collapse:collapse;margin-bottom:20px;background:#fff}td,th{border:1px solid #d1d5db;padding:5px 8px;text-align:right;font-size:14px}
+td:first-child,th:first-child{text-align:left}a.button{margin-right:8px}
+@page{size:A4;margin:12mm}
+@media print{header,.filters,.actions{display:none}body{background:#fff}.charts{grid-template-columns:1fr}figure.chart,table{break-inside:avoid}.card{border-color:#000}}
+</style>"#;

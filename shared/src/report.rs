@@ -269,6 +269,84 @@ pub fn build(rows: &[ReportRow], cfg: &Config, from: NaiveDate, to: NaiveDate) -
     }
 }
 
+/// Which tickets a report covers besides its days: `None` fields take every ticket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// The service a ticket ended in.
+    pub service: Option<String>,
+    /// The counter it was last called to.
+    pub counter: Option<u32>,
+    /// The officer of its last event at a counter.
+    pub officer: Option<String>,
+    /// Its priority class; `Some(None)`: tickets without one.
+    pub priority: Option<Option<String>>,
+}
+
+impl Filter {
+    /// Whether `r` is one of the tickets this filter keeps.
+    pub fn keeps(&self, r: &ReportRow) -> bool {
+        self.service.as_ref().is_none_or(|s| *s == r.ticket.service)
+            && self.counter.is_none_or(|c| r.ticket.counter == Some(c))
+            && self
+                .officer
+                .as_ref()
+                .is_none_or(|o| r.officer.as_ref() == Some(o))
+            && self
+                .priority
+                .as_ref()
+                .is_none_or(|p| *p == r.ticket.priority)
+    }
+}
+
+/// Tickets issued and served on each service day `from..=to`, every day listed.
+pub fn per_day(rows: &[ReportRow], from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, u32, u32)> {
+    let mut days: BTreeMap<NaiveDate, (u32, u32)> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|d| (d, (0, 0)))
+        .collect();
+    for r in rows {
+        if let Some(d) = days.get_mut(&r.ticket.business_date) {
+            d.0 += 1;
+            d.1 += u32::from(r.ticket.status == Status::Done);
+        }
+    }
+    days.into_iter().map(|(d, (i, s))| (d, i, s)).collect()
+}
+
+/// For each local hour of the day (0–23): tickets issued in it and their mean wait in seconds
+/// (over those called).
+pub fn per_hour(rows: &[ReportRow], tz: chrono_tz::Tz) -> Vec<(u32, Option<f64>)> {
+    use chrono::Timelike;
+    let mut hours = vec![(0u32, 0f64, 0u32); 24];
+    for r in rows {
+        let h = r.ticket.issued_at.with_timezone(&tz).hour() as usize;
+        hours[h].0 += 1;
+        if let Some(c) = r.first_called_at {
+            hours[h].1 += (c - r.ticket.issued_at).num_milliseconds().max(0) as f64 / 1000.0;
+            hours[h].2 += 1;
+        }
+    }
+    hours
+        .into_iter()
+        .map(|(n, sum, called)| (n, (called > 0).then(|| sum / f64::from(called))))
+        .collect()
+}
+
+/// Waits of called tickets counted in `bins` bins of `bin_minutes` each; the last bin also
+/// holds every longer wait.
+pub fn wait_histogram(rows: &[ReportRow], bin_minutes: u32, bins: usize) -> Vec<u32> {
+    let mut out = vec![0; bins.max(1)];
+    for r in rows {
+        if let Some(c) = r.first_called_at {
+            let mins = (c - r.ticket.issued_at).num_milliseconds().max(0) as f64 / 60_000.0;
+            let i = ((mins / f64::from(bin_minutes.max(1))) as usize).min(out.len() - 1);
+            out[i] += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,5 +530,29 @@ mod tests {
             [(NORMAL_VI, 2), ("Người cao tuổi", 2), ("Người có công", 0)]
         );
         assert_eq!(r.priorities[1].figures.within_target_share, Some(0.5));
+
+        // Filters keep what they name; the chart series count the kept tickets.
+        let elderly = Filter {
+            priority: Some(Some("elderly".into())),
+            ..Filter::default()
+        };
+        let kept: Vec<_> = rows.iter().filter(|r| elderly.keeps(r)).cloned().collect();
+        assert_eq!(kept.len(), 2);
+        let dd_normal = Filter {
+            service: Some("DD".into()),
+            priority: Some(None),
+            ..Filter::default()
+        };
+        assert_eq!(rows.iter().filter(|r| dd_normal.keeps(r)).count(), 1);
+        assert_eq!(
+            per_day(&rows, day, day + chrono::TimeDelta::days(1)),
+            [(day, 4, 4), (day + chrono::TimeDelta::days(1), 0, 0)]
+        );
+        // Waits of 10, 18, 18 and 30 minutes in 5-minute bins, the last open-ended.
+        assert_eq!(wait_histogram(&rows, 5, 5), [0, 0, 1, 2, 1]);
+        let hours = per_hour(&rows, chrono_tz::Asia::Ho_Chi_Minh);
+        // Issued at 01:00 UTC, 08:00 in Hanoi; mean wait 19 minutes.
+        assert_eq!(hours[8], (4, Some(19.0 * 60.0)));
+        assert_eq!(hours[9], (0, None));
     }
 }

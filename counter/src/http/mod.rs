@@ -15,6 +15,7 @@ pub mod kiosk;
 pub mod login;
 pub mod monitor;
 pub mod rating;
+pub mod reports;
 pub mod screens;
 pub mod serve;
 pub mod status;
@@ -201,6 +202,8 @@ pub fn router(st: AppState) -> Router {
         .route("/logout", post(login::logout))
         .route("/console", get(console::page))
         .route("/monitor", get(monitor::page))
+        .route("/reports", get(reports::page))
+        .route("/reports/export", get(reports::export))
         .route("/api/counter", get(console::state))
         .route("/api/counter/{action}", post(console::act))
         .route("/api/monitor", get(monitor::monitor))

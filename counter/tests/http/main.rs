@@ -5,4 +5,5 @@ mod estimate;
 mod hardening;
 mod matrix;
 mod office;
+mod reports;
 mod screens;

@@ -1,0 +1,319 @@
+//! The supervisor's reports: `GET /reports` (the page: period, filters, figures, charts) and
+//! `GET /reports/export?format=csv|xlsx|json` (the same figures as a file). Supervisors only.
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use motcua::report::Filter;
+
+use super::AppState;
+use super::extract::PageUser;
+use crate::pages;
+use crate::report::{Choices, PageQuery};
+
+/// The longest period one report covers.
+const MAX_DAYS: i64 = 366;
+
+/// `?range=today|week|month&from=…&to=…&service=…&counter=…&officer=…&priority=…&format=…`;
+/// every field optional, all text (a bad value is a clear message, not a bare 400).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct Params {
+    range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    service: Option<String>,
+    counter: Option<String>,
+    officer: Option<String>,
+    priority: Option<String>,
+    format: Option<String>,
+}
+
+/// A value given and not empty.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The period and filters asked for, or what is wrong with them (in Vietnamese).
+fn resolve(p: &Params, today: NaiveDate, cfg: &motcua::Config) -> Result<PageQuery, String> {
+    let day = |v: &str, what: &str| {
+        NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| format!("{what} “{v}” không phải một ngày (YYYY-MM-DD)"))
+    };
+    let (from, to) = match (given(&p.range), given(&p.from), given(&p.to)) {
+        (Some("today"), _, _) => (today, today),
+        (Some("week"), _, _) => (
+            today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday())),
+            today,
+        ),
+        (Some("month"), _, _) | (None, None, None) => (today.with_day(1).unwrap_or(today), today),
+        (Some(other), _, _) => return Err(format!("Khoảng thời gian “{other}” không hợp lệ")),
+        (None, from, to) => {
+            let from = from.map(|v| day(v, "Từ ngày")).transpose()?;
+            let to = to.map(|v| day(v, "Đến ngày")).transpose()?;
+            (from.or(to).unwrap_or(today), to.or(from).unwrap_or(today))
+        }
+    };
+    if from > to {
+        return Err("“Từ ngày” phải trước hoặc bằng “Đến ngày”".into());
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(format!("Một báo cáo gồm tối đa {MAX_DAYS} ngày"));
+    }
+    let service = given(&p.service).map(str::to_string);
+    if let Some(s) = &service
+        && cfg.service(s).is_err()
+    {
+        return Err(format!("Không có lĩnh vực “{s}”"));
+    }
+    let counter = given(&p.counter)
+        .map(|c| {
+            c.parse::<u32>()
+                .ok()
+                .filter(|n| cfg.counter(*n).is_ok())
+                .ok_or_else(|| format!("Không có quầy “{c}”"))
+        })
+        .transpose()?;
+    let priority = match given(&p.priority) {
+        None => None,
+        Some("normal") => Some(None),
+        Some(code) if cfg.priority(code).is_ok() => Some(Some(code.to_string())),
+        Some(code) => return Err(format!("Không có đối tượng ưu tiên “{code}”")),
+    };
+    let filter = Filter {
+        service,
+        counter,
+        officer: given(&p.officer).map(str::to_string),
+        priority,
+    };
+    let mut query = format!("from={from}&to={to}");
+    for (k, v) in [
+        ("service", given(&p.service)),
+        ("counter", given(&p.counter)),
+        ("officer", given(&p.officer)),
+        ("priority", given(&p.priority)),
+    ] {
+        if let Some(v) = v {
+            query += &format!("&{k}={}", percent_encode(v));
+        }
+    }
+    Ok(PageQuery {
+        from,
+        to,
+        filter,
+        query,
+    })
+}
+
+/// Percent-encodes a query value (logins and codes are plain, but nothing is assumed).
+fn percent_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn refused(st: &AppState, code: StatusCode, message: &str) -> Response {
+    (code, Html(pages::message(&st.cfg, message))).into_response()
+}
+
+/// The report of `q` and the tickets it counts, read off the executor.
+async fn build(
+    st: &AppState,
+    q: &PageQuery,
+) -> Result<
+    (
+        motcua::report::Report,
+        Vec<motcua::store::ReportRow>,
+        Choices,
+    ),
+    Response,
+> {
+    let (from, to, filter) = (q.from, q.to, q.filter.clone());
+    let read = st
+        .read(move |s| {
+            let rows: Vec<_> = s
+                .report_rows(from, to)?
+                .into_iter()
+                .filter(|r| filter.keeps(r))
+                .collect();
+            let officers = s.officers()?.into_iter().map(|o| o.login).collect();
+            Ok((rows, Choices { officers }))
+        })
+        .await;
+    match read {
+        Ok((rows, choices)) => {
+            let r = motcua::report::build(&rows, &st.cfg, q.from, q.to);
+            Ok((r, rows, choices))
+        }
+        Err(e) => Err(refused(st, e.status, &e.message)),
+    }
+}
+
+/// `GET /reports`.
+pub(super) async fn page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(p): Query<Params>,
+) -> Response {
+    if !s.is_supervisor() {
+        return refused(
+            &st,
+            StatusCode::FORBIDDEN,
+            "Chỉ cán bộ giám sát được xem báo cáo",
+        );
+    }
+    let today =
+        motcua::queue::business_date(st.now(), st.cfg.office.timezone, st.cfg.office.reset_at);
+    let q = match resolve(&p, today, &st.cfg) {
+        Ok(q) => q,
+        Err(m) => return refused(&st, StatusCode::BAD_REQUEST, &m),
+    };
+    match build(&st, &q).await {
+        Ok((r, rows, choices)) => Html(crate::report::page(
+            &st.cfg, &r, &rows, &q, &choices, &s.login, &s.csrf,
+        ))
+        .into_response(),
+        Err(resp) => resp,
+    }
+}
+
+/// `GET /reports/export?format=csv|xlsx|json&…`: the page's figures as a file.
+pub(super) async fn export(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(p): Query<Params>,
+) -> Response {
+    if !s.is_supervisor() {
+        return refused(
+            &st,
+            StatusCode::FORBIDDEN,
+            "Chỉ cán bộ giám sát được xem báo cáo",
+        );
+    }
+    let today =
+        motcua::queue::business_date(st.now(), st.cfg.office.timezone, st.cfg.office.reset_at);
+    let q = match resolve(&p, today, &st.cfg) {
+        Ok(q) => q,
+        Err(m) => return refused(&st, StatusCode::BAD_REQUEST, &m),
+    };
+    let (r, _, _) = match build(&st, &q).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let name = format!("bao-cao-{}-{}", q.from, q.to);
+    let (body, kind, ext) = match given(&p.format) {
+        Some("csv") => match crate::report::to_csv(&r) {
+            Ok(t) => (t.into_bytes(), "text/csv; charset=utf-8", "csv"),
+            Err(e) => return refused(&st, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        Some("xlsx") => match crate::report::to_xlsx(&r, &st.cfg.office.name) {
+            Ok(b) => (
+                b,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+            Err(e) => return refused(&st, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        Some("json") => (
+            crate::report::to_json(&r).into_bytes(),
+            "application/json",
+            "json",
+        ),
+        _ => {
+            return refused(
+                &st,
+                StatusCode::BAD_REQUEST,
+                "Định dạng tải về là csv, xlsx hoặc json",
+            );
+        }
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{ext}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_and_filters_resolve_or_say_what_is_wrong() {
+        let cfg = motcua::Config::parse(
+            &motcua_testkit::OfficeToml::standard().build(),
+            std::path::Path::new("motcua.toml"),
+        )
+        .unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(); // a Friday
+        let p = |pairs: &[(&str, &str)]| {
+            let mut p = Params::default();
+            for (k, v) in pairs {
+                let v = Some(v.to_string());
+                match *k {
+                    "range" => p.range = v,
+                    "from" => p.from = v,
+                    "to" => p.to = v,
+                    "service" => p.service = v,
+                    "counter" => p.counter = v,
+                    "priority" => p.priority = v,
+                    _ => unreachable!(),
+                }
+            }
+            resolve(&p, today, &cfg)
+        };
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let q = p(&[]).unwrap();
+        assert_eq!(
+            (q.from, q.to),
+            (d("2026-12-01"), today),
+            "this month by default"
+        );
+        let q = p(&[("range", "week")]).unwrap();
+        assert_eq!(q.from, d("2026-11-30"), "from Monday");
+        let q = p(&[
+            ("from", "2026-11-01"),
+            ("to", "2026-11-30"),
+            ("service", "TP"),
+            ("priority", "normal"),
+        ])
+        .unwrap();
+        assert_eq!((q.from, q.to), (d("2026-11-01"), d("2026-11-30")));
+        assert_eq!(q.filter.service.as_deref(), Some("TP"));
+        assert_eq!(q.filter.priority, Some(None));
+        assert_eq!(
+            q.query,
+            "from=2026-11-01&to=2026-11-30&service=TP&priority=normal"
+        );
+        for (bad, says) in [
+            (vec![("from", "01/11/2026")], "không phải một ngày"),
+            (
+                vec![("from", "2026-12-02"), ("to", "2026-12-01")],
+                "phải trước",
+            ),
+            (
+                vec![("from", "2024-01-01"), ("to", "2026-01-01")],
+                "tối đa 366 ngày",
+            ),
+            (vec![("service", "XX")], "Không có lĩnh vực"),
+            (vec![("counter", "9")], "Không có quầy"),
+            (vec![("priority", "vip")], "Không có đối tượng"),
+            (vec![("range", "year")], "không hợp lệ"),
+        ] {
+            let e = p(&bad).unwrap_err();
+            assert!(e.contains(says), "{bad:?}: {e}");
+        }
+    }
+}
