@@ -201,6 +201,24 @@ enum UserCommand {
         /// officer (calls at a counter) or supervisor (also sees and manages every counter).
         #[arg(long, default_value = "officer")]
         role: String,
+        /// Full name for reports, e.g. "Nguyễn Thị Lan".
+        #[arg(long)]
+        name: Option<String>,
+        /// Job title for reports, e.g. "Công chức Tư pháp - Hộ tịch".
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Set an officer's full name and job title for reports.
+    SetName {
+        /// Sign-in name.
+        #[arg(long)]
+        login: String,
+        /// Full name, e.g. "Nguyễn Thị Lan".
+        #[arg(long)]
+        name: String,
+        /// Job title (left empty when not given).
+        #[arg(long)]
+        title: Option<String>,
     },
     /// List officers.
     List,
@@ -377,8 +395,15 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
         }
     };
     match cmd {
-        UserCommand::Add { login, role } => {
+        UserCommand::Add {
+            login,
+            role,
+            name,
+            title,
+        } => {
             login_ok(&login)?;
+            let name = name.map(|n| person_text("--name", &n)).transpose()?;
+            let title = title.map(|t| person_text("--title", &t)).transpose()?;
             // Logins are case-insensitive; they are kept in lower case.
             let login = login.to_lowercase();
             let Some(role) = Role::parse(&role) else {
@@ -389,8 +414,17 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
             let pin = motcua::cli::read_secret("Mã PIN hoặc mật khẩu")?;
             let hash = motcua::secret::hash_password(&pin).map_err(UsageError)?;
             store.add_officer(&login, &hash, role, Utc::now())?;
+            if name.is_some() || title.is_some() {
+                store.set_officer_name(&login, name.as_deref(), title.as_deref())?;
+            }
             let role = role.as_str();
             println!("Đã thêm tài khoản {login} ({role}).");
+        }
+        UserCommand::SetName { login, name, title } => {
+            let name = person_text("--name", &name)?;
+            let title = title.map(|t| person_text("--title", &t)).transpose()?;
+            store.set_officer_name(&login, Some(&name), title.as_deref())?;
+            println!("Đã đặt tên của {login}: {name}.");
         }
         UserCommand::List => {
             for o in store.officers()? {
@@ -399,7 +433,13 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
                 } else {
                     "đang dùng"
                 };
-                println!("{:<24} {:<11} {state}", o.login, o.role.as_str());
+                let who = match (&o.full_name, &o.title) {
+                    (Some(n), Some(t)) => format!("{n}, {t}"),
+                    (Some(n), None) => n.clone(),
+                    (None, Some(t)) => t.clone(),
+                    (None, None) => String::new(),
+                };
+                println!("{:<24} {:<11} {state:<10} {who}", o.login, o.role.as_str());
             }
         }
         UserCommand::Disable { login } => {
@@ -414,6 +454,20 @@ fn user(store: &mut Store, cmd: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The longest full name or job title kept.
+const MAX_PERSON_TEXT: usize = 100;
+
+/// A full name or job title: trimmed, NFC, one line, at most [`MAX_PERSON_TEXT`] characters.
+fn person_text(flag: &str, v: &str) -> Result<String, UsageError> {
+    let v = motcua::vi::nfc(v);
+    if v.is_empty() || v.chars().count() > MAX_PERSON_TEXT || v.chars().any(char::is_control) {
+        return Err(UsageError(format!(
+            "{flag} '{v}': give 1 to {MAX_PERSON_TEXT} characters on one line"
+        )));
+    }
+    Ok(v)
 }
 
 fn pause(store: &mut Store, at: &At, paused: bool) -> anyhow::Result<()> {
@@ -820,7 +874,8 @@ fn report(
         return Err(UsageError(format!("--from {from} is after --to {to}")).into());
     }
     let rows = store.report_rows(from, to)?;
-    let r = motcua::report::build(&rows, cfg, from, to);
+    let mut r = motcua::report::build(&rows, cfg, from, to);
+    r.name_officers(&store.officers()?);
     let bytes = match format {
         Format::Json => format!("{}\n", to_json(&r)).into_bytes(),
         Format::Csv => to_csv(&r)?.into_bytes(),

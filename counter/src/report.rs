@@ -297,8 +297,8 @@ pub struct PageQuery {
 /// Everything the page's filter lists offer.
 #[derive(Debug, Clone, Default)]
 pub struct Choices {
-    /// Officers' logins.
-    pub officers: Vec<String>,
+    /// Officers: login and the name shown.
+    pub officers: Vec<(String, String)>,
 }
 
 fn option(value: &str, label: &str, selected: bool) -> String {
@@ -342,7 +342,7 @@ pub fn page(
             choices
                 .officers
                 .iter()
-                .map(|o| option(o, o, f.officer.as_deref() == Some(o))),
+                .map(|(login, name)| option(login, name, f.officer.as_deref() == Some(login))),
         )
         .collect();
     let priorities: String = [

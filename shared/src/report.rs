@@ -176,6 +176,17 @@ pub struct Report {
     pub priorities: Vec<Group>,
 }
 
+impl Report {
+    /// Shows officers by their full name where one is set (`counter user set-name`).
+    pub fn name_officers(&mut self, officers: &[crate::store::Officer]) {
+        for g in &mut self.officers {
+            if let Some(o) = officers.iter().find(|o| o.login == g.key) {
+                g.name = o.display_name().to_string();
+            }
+        }
+    }
+}
+
 /// The name of tickets without a priority class in reports.
 pub const NORMAL_VI: &str = "Thông thường";
 

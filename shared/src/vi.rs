@@ -53,3 +53,10 @@ mod fold_tests {
         assert_eq!(super::fold("Không"), "Khong");
     }
 }
+
+/// Text as stored and printed: trimmed and in NFC (a name typed on another keyboard composes
+/// the same).
+pub fn nfc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.trim().nfc().collect()
+}

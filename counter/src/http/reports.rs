@@ -142,13 +142,19 @@ async fn build(
                 .into_iter()
                 .filter(|r| filter.keeps(r))
                 .collect();
-            let officers = s.officers()?.into_iter().map(|o| o.login).collect();
-            Ok((rows, Choices { officers }))
+            Ok((rows, s.officers()?))
         })
         .await;
     match read {
-        Ok((rows, choices)) => {
-            let r = motcua::report::build(&rows, &st.cfg, q.from, q.to);
+        Ok((rows, officers)) => {
+            let mut r = motcua::report::build(&rows, &st.cfg, q.from, q.to);
+            r.name_officers(&officers);
+            let choices = Choices {
+                officers: officers
+                    .iter()
+                    .map(|o| (o.login.clone(), o.display_name().to_string()))
+                    .collect(),
+            };
             Ok((r, rows, choices))
         }
         Err(e) => Err(refused(st, e.status, &e.message)),

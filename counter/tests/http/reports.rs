@@ -11,6 +11,14 @@ use crate::office::{Office, Who, request};
 /// served at counters 3 and 4, waits of 5, 10, 25 and 15 minutes.
 fn history(office: &Office) {
     let mut s = Store::open(&office.cfg).unwrap();
+    // Counter 3's events carry lan, shown by her full name.
+    s.set_counter_officer(3, Some("lan")).unwrap();
+    s.set_officer_name(
+        "lan",
+        Some("Nguyễn Thị Lan"),
+        Some("Công chức Tư pháp - Hộ tịch"),
+    )
+    .unwrap();
     for day in (1..=14).rev() {
         let start = office.now - TimeDelta::days(day);
         for (k, (service, priority, counter, wait)) in [

@@ -20,7 +20,21 @@ pub struct Officer {
     pub role: Role,
     /// A disabled account cannot sign in.
     pub disabled: bool,
+    /// Full name for reports ("Nguyễn Thị Lan"), when given.
+    pub full_name: Option<String>,
+    /// Job title for reports, when given.
+    pub title: Option<String>,
 }
+
+impl Officer {
+    /// The name reports show: the full name, else the login.
+    pub fn display_name(&self) -> &str {
+        self.full_name.as_deref().unwrap_or(&self.login)
+    }
+}
+
+/// The columns [`officer_from_row`] reads.
+const OFFICER_COLUMNS: &str = "login, pin_hash, role, disabled, full_name, title";
 
 fn officer_from_row(r: &Row<'_>) -> rusqlite::Result<Officer> {
     Ok(Officer {
@@ -28,6 +42,8 @@ fn officer_from_row(r: &Row<'_>) -> rusqlite::Result<Officer> {
         pin_hash: r.get(1)?,
         role: Role::parse(&r.get::<_, String>(2)?).ok_or_else(|| bad_column(2, "role"))?,
         disabled: r.get(3)?,
+        full_name: r.get(4)?,
+        title: r.get(5)?,
     })
 }
 
@@ -63,7 +79,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT login, pin_hash, role, disabled FROM officer WHERE login = ?1 COLLATE NOCASE",
+                &format!("SELECT {OFFICER_COLUMNS} FROM officer WHERE login = ?1 COLLATE NOCASE"),
                 [login],
                 officer_from_row,
             )
@@ -72,11 +88,31 @@ impl Store {
 
     /// Every officer, by login.
     pub fn officers(&self) -> Result<Vec<Officer>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT login, pin_hash, role, disabled FROM officer ORDER BY login")?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {OFFICER_COLUMNS} FROM officer ORDER BY login"
+        ))?;
         let rows = stmt.query_map([], officer_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Sets an officer's full name and job title for reports (`None` clears one); an error if
+    /// the login is unknown.
+    pub fn set_officer_name(
+        &mut self,
+        login: &str,
+        full_name: Option<&str>,
+        title: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE officer SET full_name = ?2, title = ?3 WHERE login = ?1 COLLATE NOCASE",
+                params![login, full_name, title],
+            )?;
+            if n == 0 {
+                return Err(Error::UnknownOfficer(login.to_string()));
+            }
+            Ok(())
+        })
     }
 
     /// Changes an officer's PIN hash or disabled flag; an error if the login is unknown.

@@ -5,9 +5,9 @@ use crate::error::{Error, Result};
 use super::Store;
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
-const MIGRATIONS: [&str; 10] = [
+const MIGRATIONS: [&str; 11] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -129,6 +129,12 @@ CREATE TABLE repaired_day (
     voided        INTEGER NOT NULL,
     at            INTEGER NOT NULL
 );
+"#,
+    r#"
+-- Officers by their full name and job title in reports ("Nguyễn Thị Lan", "Công chức Tư pháp -
+-- Hộ tịch"); NULL: shown by login.
+ALTER TABLE officer ADD COLUMN full_name TEXT;
+ALTER TABLE officer ADD COLUMN title TEXT;
 "#,
 ];
 

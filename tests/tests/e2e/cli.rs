@@ -423,3 +423,87 @@ fn pins_come_from_standard_input_never_from_the_command_line() {
         Some(2)
     );
 }
+
+/// #14: officers by full name and job title (schema 11), for reports.
+#[test]
+fn officers_get_a_full_name_and_title_for_reports() {
+    let office = Office::new();
+    let add = office.run_with_input(
+        "counter",
+        &[
+            "user",
+            "add",
+            "--login",
+            "lan",
+            "--name",
+            " Nguyễn Thị Lan ",
+            "--title",
+            "Công chức Tư pháp - Hộ tịch",
+        ],
+        "246810\n",
+    );
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let add = office.run_with_input("counter", &["user", "add", "--login", "minh"], "246810\n");
+    assert!(add.status.success());
+    let list = office.run("counter", &["user", "list"]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains("Nguyễn Thị Lan, Công chức Tư pháp - Hộ tịch"),
+        "{text}"
+    );
+    let set = office.run(
+        "counter",
+        &[
+            "user",
+            "set-name",
+            "--login",
+            "minh",
+            "--name",
+            "Trần Văn Minh",
+        ],
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let names: Vec<(String, Option<String>, Option<String>)> = office
+        .open_db()
+        .prepare("SELECT login, full_name, title FROM officer ORDER BY login")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (
+                "lan".to_string(),
+                Some("Nguyễn Thị Lan".to_string()),
+                Some("Công chức Tư pháp - Hộ tịch".to_string())
+            ),
+            ("minh".to_string(), Some("Trần Văn Minh".to_string()), None),
+        ]
+    );
+    check_fails(
+        &office.run(
+            "counter",
+            &["user", "set-name", "--login", "minh", "--name", "  "],
+        ),
+        2,
+        "--name",
+    );
+    check_fails(
+        &office.run(
+            "counter",
+            &["user", "set-name", "--login", "ghost", "--name", "X"],
+        ),
+        2,
+        "no officer 'ghost'",
+    );
+}
