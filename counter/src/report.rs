@@ -532,7 +532,7 @@ pub fn page(
 <section class="cards" id="figures">{cards}</section>
 <section class="charts">{by_day}{arrivals}{hour_waits}{waits}{satisfied}</section>
 <h2>Tổng cộng</h2><table><thead><tr>{HEAD}</tr></thead><tbody><tr>{totals}</tr></tbody></table>
-{reasons}{by_service}{by_counter}{by_officer}{by_priority}
+{reasons}{by_service}{by_counter}{by_officer}{sheets}{by_priority}
 <p class="note">“Chờ”: từ lúc lấy số đến lần gọi đầu tiên; trung vị: một nửa số phiếu chờ không quá mức này; P90: chín phần mười số phiếu chờ không quá mức này. “Gọi trong thời gian mục tiêu”: tỉ lệ phiếu được gọi trong {target} phút (hoặc mức riêng của lĩnh vực). “Hài lòng”: tỉ lệ đánh giá 4 hoặc 5 trên 5.</p>
 </main></body></html>"#,
         office = html_escape(&cfg.office.name),
@@ -553,7 +553,31 @@ pub fn page(
         by_service = table("Theo lĩnh vực", "Lĩnh vực", &r.services),
         by_counter = table("Theo quầy", "Quầy", &r.counters),
         by_officer = table("Theo cán bộ", "Cán bộ", &r.officers),
+        sheets = sheet_links(r),
         by_priority = table("Theo đối tượng", "Đối tượng", &r.priorities),
+    )
+}
+
+/// Links to each officer's monthly sheet for the month the period starts in.
+fn sheet_links(r: &Report) -> String {
+    if r.officers.is_empty() {
+        return String::new();
+    }
+    let month = r.from.format("%Y-%m");
+    let links: String = r
+        .officers
+        .iter()
+        .map(|g| {
+            format!(
+                "<li><a href=\"/reports/sheet?officer={}&amp;month={month}\">{}</a></li>",
+                html_escape(&g.key),
+                html_escape(&g.name)
+            )
+        })
+        .collect();
+    format!(
+        "<section class=\"actions\" id=\"sheets\"><h2>Phiếu tổng hợp tháng {}</h2><ul>{links}</ul></section>",
+        r.from.format("%m/%Y")
     )
 }
 
@@ -574,3 +598,119 @@ td:first-child,th:first-child{text-align:left}a.button{margin-right:8px}
 @page{size:A4;margin:12mm}
 @media print{header,.filters,.actions{display:none}body{background:#fff}.charts{grid-template-columns:1fr}figure.chart,table{break-inside:avoid}.card{border-color:#000}}
 </style>"#;
+
+/// The median of the values present, for "the office's median" on the monthly sheet.
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+/// "Phiếu tổng hợp tháng": one officer's month beside the median of the office's officers who
+/// served that month. It states figures; it does not grade.
+pub fn sheet(
+    cfg: &motcua::Config,
+    r: &Report,
+    officer: &motcua::store::Officer,
+    month: chrono::NaiveDate,
+) -> String {
+    let mine = r.officers.iter().find(|g| g.key == officer.login);
+    let peers: Vec<&Figures> = r
+        .officers
+        .iter()
+        .map(|g| &g.figures)
+        .filter(|f| f.served > 0)
+        .collect();
+    let office_median = |get: &dyn Fn(&Figures) -> Option<f64>| {
+        median(peers.iter().filter_map(|f| get(f)).collect())
+    };
+    type Get = fn(&Figures) -> Option<f64>;
+    type Show = fn(Option<f64>) -> String;
+    let lines: [(&str, Get, Show); 9] = [
+        (
+            "Số phiếu đã phục vụ",
+            |f| Some(f64::from(f.served)),
+            |v| v.map_or("—".into(), |v| format!("{v:.0}")),
+        ),
+        (
+            "Số lượt vắng mặt",
+            |f| Some(f64::from(f.no_show)),
+            |v| v.map_or("—".into(), |v| format!("{v:.0}")),
+        ),
+        (
+            "Thời gian phục vụ trung vị (phút)",
+            |f| f.service_p50_s,
+            minutes,
+        ),
+        (
+            "Thời gian phục vụ trung bình (phút)",
+            |f| f.service_mean_s,
+            minutes,
+        ),
+        (
+            "Thời gian chờ của công dân, trung vị (phút)",
+            |f| f.wait_p50_s,
+            minutes,
+        ),
+        (
+            "Tỉ lệ gọi trong thời gian mục tiêu",
+            |f| f.within_target_share,
+            percent,
+        ),
+        (
+            "Số lượt đánh giá",
+            |f| Some(f64::from(f.rated)),
+            |v| v.map_or("—".into(), |v| format!("{v:.0}")),
+        ),
+        ("Tỉ lệ hài lòng", |f| f.satisfied_share, percent),
+        (
+            "Thời gian rảnh giữa hai lượt, trung bình (phút)",
+            |f| f.idle_mean_s,
+            minutes,
+        ),
+    ];
+    let rows: String = lines
+        .iter()
+        .map(|(label, get, show)| {
+            format!(
+                "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+                html_escape(label),
+                html_escape(&show(mine.and_then(|g| get(&g.figures)))),
+                html_escape(&show(office_median(get))),
+            )
+        })
+        .collect();
+    format!(
+        r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Phiếu tổng hợp tháng {m} – {name}</title>{style}<style>
+main.sheet{{max-width:820px;background:#fff;margin:24px auto;padding:32px}}
+main.sheet table{{border-collapse:collapse;width:100%}}main.sheet th,main.sheet td{{border:1px solid #9ca3af;padding:8px 10px}}
+main.sheet td{{text-align:right}}main.sheet th{{text-align:left;font-weight:400}}main.sheet thead th{{font-weight:700;text-align:center}}
+@page{{size:A4;margin:15mm}}@media print{{body{{background:#fff}}.actions{{display:none}}main.sheet{{margin:0;padding:0}}}}
+</style></head><body><main class="sheet">
+<p>{office}</p>
+<h1>PHIẾU TỔNG HỢP THÁNG {m}</h1>
+<p id="officer">Cán bộ: <b>{name}</b>{title}<br>Tài khoản: {login}</p>
+<table id="sheet"><thead><tr><th>Chỉ số</th><th>Cán bộ</th><th>Trung vị của cơ quan ({peers} cán bộ)</th></tr></thead><tbody>{rows}</tbody></table>
+<p class="note">Số liệu từ hệ thống xếp hàng trong tháng {m}, từ ngày {from} đến ngày {to}. “Trung vị của cơ quan”: mức ở giữa của các cán bộ có phục vụ trong tháng. Thời gian rảnh: từ lúc xong một lượt đến lượt gọi tiếp theo trong ngày, không tính khoảng nghỉ trên {brk} phút. Phiếu này nêu số liệu, không xếp loại.</p>
+<p class="actions"><button type="button" onclick="window.print()">In phiếu</button> <a href="/reports">Về trang báo cáo</a></p>
+</main></body></html>"#,
+        m = month.format("%m/%Y"),
+        style = crate::pages::STYLE,
+        office = html_escape(&cfg.office.name),
+        name = html_escape(officer.display_name()),
+        title = officer
+            .title
+            .as_deref()
+            .map(|t| format!(", {}", html_escape(t)))
+            .unwrap_or_default(),
+        login = html_escape(&officer.login),
+        peers = peers.len(),
+        from = r.from.format("%d/%m/%Y"),
+        to = r.to.format("%d/%m/%Y"),
+        brk = motcua::report::BREAK_AFTER_MINUTES,
+    )
+}

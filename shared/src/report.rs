@@ -60,6 +60,45 @@ pub struct Figures {
     /// Share of served tickets that were rated (tablet or phone); `None` when none was served.
     #[serde(default)]
     pub rated_share: Option<f64>,
+    /// Officers only: the mean time, seconds, from the end of one ticket to the officer's next
+    /// call on the same day, gaps over [`BREAK_AFTER_MINUTES`] left out (a break, or signed out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_mean_s: Option<f64>,
+}
+
+/// A gap between two tickets longer than this is a break, not time waiting for the next one.
+pub const BREAK_AFTER_MINUTES: i64 = 30;
+
+/// Per officer: the gaps (seconds) between the end of a ticket and their next call, same day,
+/// breaks left out.
+fn idle_gaps(rows: &[ReportRow]) -> BTreeMap<String, Vec<f64>> {
+    // Each officer's day: (first call, end) of every ticket they called.
+    type Day = Vec<(
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    )>;
+    let mut by: BTreeMap<(String, NaiveDate), Day> = BTreeMap::new();
+    for r in rows {
+        if let (Some(o), Some(called)) = (&r.officer, r.first_called_at) {
+            by.entry((o.clone(), r.ticket.business_date))
+                .or_default()
+                .push((called, r.ticket.finished_at));
+        }
+    }
+    let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for ((officer, _), mut tickets) in by {
+        tickets.sort();
+        let gaps = out.entry(officer).or_default();
+        for pair in tickets.windows(2) {
+            if let (Some(end), next) = (pair[0].1, pair[1].0) {
+                let gap = (next - end).num_seconds();
+                if (0..=BREAK_AFTER_MINUTES * 60).contains(&gap) {
+                    gaps.push(gap as f64);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The lowest rating (of 5) that counts as satisfied.
@@ -262,6 +301,7 @@ pub fn build(rows: &[ReportRow], cfg: &Config, from: NaiveDate, to: NaiveDate) -
         name: format!("Quầy {n}"),
         figures: acc.figures(),
     }));
+    let idle = idle_gaps(rows);
     Report {
         from,
         to,
@@ -270,10 +310,17 @@ pub fn build(rows: &[ReportRow], cfg: &Config, from: NaiveDate, to: NaiveDate) -
         counters: counter_groups,
         officers: officers
             .into_iter()
-            .map(|(login, acc)| Group {
-                name: login.clone(),
-                key: login,
-                figures: acc.figures(),
+            .map(|(login, acc)| {
+                let mut figures = acc.figures();
+                figures.idle_mean_s = idle
+                    .get(&login)
+                    .filter(|g| !g.is_empty())
+                    .map(|g| (g.iter().sum::<f64>() / g.len() as f64 * 10.0).round() / 10.0);
+                Group {
+                    name: login.clone(),
+                    key: login,
+                    figures,
+                }
             })
             .collect(),
         priorities: priority_groups,
@@ -488,6 +535,10 @@ mod tests {
         assert_eq!(r.services[1].figures, Figures::default());
         assert_eq!((r.counters.len(), r.officers.len()), (1, 1));
         assert_eq!(r.officers[0].figures.issued, 3);
+        // lan: called at 10, done at 18; called at 20 (2 minutes idle), done at 25; called at
+        // 30 (5 minutes idle).
+        assert_eq!(r.officers[0].figures.idle_mean_s, Some(3.5 * 60.0));
+        assert_eq!(r.totals.idle_mean_s, None, "officers only");
         // Every ticket here is normal: one group, "Thông thường".
         assert_eq!(r.priorities.len(), 1);
         assert_eq!(

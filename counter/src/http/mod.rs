@@ -204,6 +204,7 @@ pub fn router(st: AppState) -> Router {
         .route("/monitor", get(monitor::page))
         .route("/reports", get(reports::page))
         .route("/reports/export", get(reports::export))
+        .route("/reports/sheet", get(reports::sheet))
         .route("/api/counter", get(console::state))
         .route("/api/counter/{action}", post(console::act))
         .route("/api/monitor", get(monitor::monitor))

@@ -252,6 +252,70 @@ pub(super) async fn export(
         .into_response()
 }
 
+/// `?officer=LOGIN&month=YYYY-MM` of the monthly sheet.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct SheetParams {
+    officer: Option<String>,
+    month: Option<String>,
+}
+
+/// `GET /reports/sheet?officer=LOGIN&month=YYYY-MM`: one officer's monthly sheet ("Phiếu
+/// tổng hợp tháng"), printable; the current month by default.
+pub(super) async fn sheet(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(p): Query<SheetParams>,
+) -> Response {
+    if !s.is_supervisor() {
+        return refused(
+            &st,
+            StatusCode::FORBIDDEN,
+            "Chỉ cán bộ giám sát được xem báo cáo",
+        );
+    }
+    let today =
+        motcua::queue::business_date(st.now(), st.cfg.office.timezone, st.cfg.office.reset_at);
+    let month = match given(&p.month) {
+        None => today.with_day(1).unwrap_or(today),
+        Some(m) => match NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d") {
+            Ok(d) => d,
+            Err(_) => {
+                return refused(
+                    &st,
+                    StatusCode::BAD_REQUEST,
+                    &format!("Tháng “{m}” không hợp lệ (YYYY-MM)"),
+                );
+            }
+        },
+    };
+    let Some(login) = given(&p.officer).map(str::to_string) else {
+        return refused(&st, StatusCode::BAD_REQUEST, "Vui lòng chọn cán bộ");
+    };
+    let last = month
+        .checked_add_months(chrono::Months::new(1))
+        .map_or(month, |next| next - TimeDelta::days(1));
+    let read = st
+        .read(move |s| {
+            let officers = s.officers()?;
+            let rows = s.report_rows(month, last)?;
+            Ok((officers, rows))
+        })
+        .await;
+    let (officers, rows) = match read {
+        Ok(v) => v,
+        Err(e) => return refused(&st, e.status, &e.message),
+    };
+    let Some(officer) = officers.iter().find(|o| o.login == login) else {
+        return refused(
+            &st,
+            StatusCode::BAD_REQUEST,
+            &format!("Không có cán bộ “{login}”"),
+        );
+    };
+    let r = motcua::report::build(&rows, &st.cfg, month, last);
+    Html(crate::report::sheet(&st.cfg, &r, officer, month)).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

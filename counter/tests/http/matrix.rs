@@ -46,6 +46,12 @@ const MATRIX: &[Row] = &[
     ),
     row(
         "GET",
+        "/reports/sheet?officer=lan",
+        "",
+        [303, 403, 403, 200, 303, 303, 303],
+    ),
+    row(
+        "GET",
         "/api/counter",
         "",
         [401, 200, 200, 400, 401, 401, 401],

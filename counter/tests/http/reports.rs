@@ -130,3 +130,51 @@ async fn a_supervisor_reads_the_figures_and_charts_and_filters_them() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("Chỉ cán bộ giám sát"));
 }
+
+#[tokio::test]
+async fn the_monthly_sheet_states_an_officers_month_beside_the_office_median() {
+    let office = Office::new();
+    history(&office);
+    let sup = office.credentials(Who::Supervisor).await;
+    let get = |path: &str| office.send(request("GET", path, "", &sup));
+    // The fortnight before 24 November lies in November.
+    let (status, page, _) = get("/reports?from=2026-11-10&to=2026-11-23").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("/reports/sheet?officer=lan&amp;month=2026-11"),
+        "a link per officer"
+    );
+    let (status, sheet, _) = get("/reports/sheet?officer=lan&month=2026-11").await;
+    assert_eq!(status, StatusCode::OK);
+    for s in [
+        "PHIẾU TỔNG HỢP THÁNG 11/2026",
+        "Cán bộ: <b>Nguyễn Thị Lan</b>, Công chức Tư pháp - Hộ tịch",
+        "<tr><th>Số phiếu đã phục vụ</th><td>42</td><td>42</td></tr>",
+        "<tr><th>Thời gian phục vụ trung vị (phút)</th><td>6.0</td>",
+        "Trung vị của cơ quan (1 cán bộ)",
+        "không xếp loại",
+    ] {
+        assert!(sheet.contains(s), "{s} in {sheet}");
+    }
+    for (path, code, says) in [
+        (
+            "/reports/sheet?officer=lan&month=2026-13",
+            StatusCode::BAD_REQUEST,
+            "không hợp lệ",
+        ),
+        (
+            "/reports/sheet?officer=ghost",
+            StatusCode::BAD_REQUEST,
+            "Không có cán bộ",
+        ),
+        (
+            "/reports/sheet?month=2026-11",
+            StatusCode::BAD_REQUEST,
+            "Vui lòng chọn cán bộ",
+        ),
+    ] {
+        let (status, body, _) = get(path).await;
+        assert_eq!(status, code, "{path}");
+        assert!(body.contains(says), "{path}: {body}");
+    }
+}
