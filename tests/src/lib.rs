@@ -4,6 +4,7 @@
 pub mod chromedriver;
 pub mod console;
 pub mod emupos;
+pub mod scenario;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

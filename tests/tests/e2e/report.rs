@@ -336,3 +336,107 @@ fn report_refuses_bad_input() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write /nonexistent/dir/r.csv"));
 }
+
+/// #14: a month of a ward office (`tests/data/ward-month.toml`, seeded) run through the real
+/// store: its report equals the golden figures, and the main figures recomputed with SQL over
+/// the database agree.
+#[test]
+fn a_month_of_a_ward_office_gives_the_golden_figures_and_sql_agrees() {
+    use motcua_e2e::scenario::{self, Scenario};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let spec = Scenario::load(&root.join("data/ward-month.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = scenario::open(&spec, dir.path()).unwrap();
+    scenario::replay(&spec, &mut store, false).unwrap();
+    let cfg = store.config().clone();
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let rows = store.report_rows(from, to).unwrap();
+    let r = motcua::report::build(&rows, &cfg, from, to);
+    let json = serde_json::to_string_pretty(&motcua::api::Report::of(&r)).unwrap() + "\n";
+    motcua_testkit::golden::bytes(
+        &root.join("tests/golden/report-ward-month.json"),
+        json.as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    // Independent SQL over the same file.
+    let db = rusqlite::Connection::open(&cfg.office.database).unwrap();
+    let t = &r.totals;
+    let one = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert!(t.issued > 2000, "a month of a ward: {}", t.issued);
+    assert_eq!(i64::from(t.issued), one("SELECT COUNT(*) FROM ticket"));
+    for (status, n) in [
+        ("done", t.served),
+        ("no_show", t.no_show),
+        ("cancelled", t.cancelled),
+    ] {
+        assert_eq!(
+            i64::from(n),
+            one(&format!(
+                "SELECT COUNT(*) FROM ticket WHERE status = '{status}'"
+            )),
+            "{status}"
+        );
+    }
+    assert!(t.no_show > 0 && t.cancelled > 0 && t.rated > 0);
+    for s in &r.services {
+        let sql = format!(
+            "SELECT COUNT(*), SUM(status = 'done') FROM ticket WHERE service = '{}'",
+            s.key
+        );
+        let (issued, served): (i64, i64) = db
+            .query_row(&sql, [], |r| {
+                Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0)))
+            })
+            .unwrap();
+        assert_eq!(
+            (i64::from(s.figures.issued), i64::from(s.figures.served)),
+            (issued, served),
+            "{}",
+            s.key
+        );
+    }
+    // Waits: first `called` event less issue time, nearest-rank percentiles, within 20 minutes.
+    let mut waits: Vec<i64> = db
+        .prepare(
+            "SELECT MIN(e.at) - t.issued_at FROM ticket t JOIN event e ON e.ticket_id = t.id \
+             AND e.kind = 'called' GROUP BY t.id",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    waits.sort();
+    let rank =
+        |p: f64| waits[((p * waits.len() as f64).ceil() as usize).max(1) - 1] as f64 / 1000.0;
+    let tenth = |v: f64| (v * 10.0).round() / 10.0;
+    assert_eq!(t.wait_p50_s, Some(tenth(rank(0.5))));
+    assert_eq!(t.wait_p90_s, Some(tenth(rank(0.9))));
+    let on_time = waits.iter().filter(|w| **w <= 20 * 60_000).count() as f64 / waits.len() as f64;
+    assert_eq!(
+        t.within_target_share,
+        Some((on_time * 1000.0).round() / 1000.0)
+    );
+    // Ratings: satisfied = 4 or 5, per the rating table.
+    let (rated, satisfied): (i64, i64) = db
+        .query_row("SELECT COUNT(*), SUM(score >= 4) FROM rating", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(i64::from(t.rated), rated);
+    assert_eq!(
+        t.satisfied_share,
+        Some((satisfied as f64 / rated as f64 * 1000.0).round() / 1000.0)
+    );
+    // Per officer: tickets served whose last counter event carries the officer.
+    for o in &r.officers {
+        let served = one(&format!(
+            "SELECT COUNT(*) FROM ticket t WHERE t.status = 'done' AND (SELECT e.officer FROM event e \
+             WHERE e.ticket_id = t.id AND e.officer IS NOT NULL ORDER BY e.id DESC LIMIT 1) = '{}'",
+            o.key
+        ));
+        assert_eq!(i64::from(o.figures.served), served, "{}", o.key);
+    }
+}
