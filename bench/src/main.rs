@@ -4,6 +4,7 @@
 mod flood;
 mod links;
 mod predict;
+mod reports;
 mod screens;
 
 use std::fs::File;
@@ -102,6 +103,8 @@ enum Cmd {
     /// prediction.md): error figures of the estimate and of the old formula; `--cost` times
     /// the estimator.
     Predict(predict::Predict),
+    /// The month report and its page on a large office's year of tickets, and its memory.
+    Report(reports::Reports),
 }
 
 /// The write benchmark's office: one service, 8 counters.
@@ -132,6 +135,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Links(l) => links::links_bench(l),
         Cmd::Screens(o) => screens::run(&o),
         Cmd::Predict(p) => predict::run(&p),
+        Cmd::Report(r) => reports::run(&r),
     }
 }
 
