@@ -116,7 +116,7 @@ pub fn bar_chart(b: &Bars) -> String {
         right = W - RIGHT,
     );
     // Bars, their values, and every label (thinned when there are many).
-    let every = (b.labels.len() / 16).max(1);
+    let every = b.labels.len().div_ceil(14).max(1);
     for (i, label) in b.labels.iter().enumerate() {
         let x0 = LEFT + i as f64 * slot + slot * 0.1;
         for (j, s) in b.series.iter().enumerate() {

@@ -125,3 +125,21 @@ pub async fn screenshot(b: &Browser, name: &str) {
         std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
     }
 }
+
+/// Compares the page with `tests/screenshots/NAME.png` (UPDATE_GOLDEN=1 rewrites it).
+pub async fn check_screenshot(b: &Browser, name: &str) -> Result<(), String> {
+    // Fonts are the server's own: wait until they are in.
+    js(b, "return document.fonts.ready.then(() => true)").await;
+    let png = b.screenshot().await.unwrap();
+    let actual = motcua_testkit::golden::Rgb::decode(&png)?;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/screenshots/{name}.png"));
+    motcua_testkit::golden::picture(
+        &path,
+        &actual,
+        motcua_testkit::golden::Tolerance {
+            channel: 40,
+            share: 0.002,
+        },
+    )
+}

@@ -18,6 +18,7 @@ mod links;
 mod prediction;
 mod printing;
 mod report;
+mod reports_page;
 mod screens;
 mod shutdown;
 mod sigkill;

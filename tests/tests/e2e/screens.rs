@@ -2,7 +2,6 @@
 //! and the rating tablet of a counter (`/rate/N`), both served by `counter serve`, paired once,
 //! following `/api/events`; their pictures compared with reference PNGs.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client as Browser, Locator};
@@ -14,7 +13,7 @@ use motcua_testkit::golden;
 use serde_json::{Value, json};
 
 use crate::chromium::{
-    browser_sized, chromedriver, js, page_text, set_viewport, wait_js, wait_text,
+    browser_sized, check_screenshot, chromedriver, js, page_text, set_viewport, wait_js, wait_text,
 };
 
 /// Chromium may play sound without a tap (the TV's kiosk browser is set up so, or was tapped
@@ -76,23 +75,6 @@ async fn numbers(b: &Browser, list: &str) -> Vec<String> {
     .iter()
     .map(|v| v.as_str().unwrap().to_string())
     .collect()
-}
-
-/// Compares the page with `tests/screenshots/NAME.png` (UPDATE_GOLDEN=1 rewrites it).
-async fn check_screenshot(b: &Browser, name: &str) -> Result<(), String> {
-    // Fonts are the server's own: wait until they are in.
-    js(b, "return document.fonts.ready.then(() => true)").await;
-    let png = b.screenshot().await.unwrap();
-    let actual = golden::Rgb::decode(&png)?;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/screenshots/{name}.png"));
-    golden::picture(
-        &path,
-        &actual,
-        golden::Tolerance {
-            channel: 40,
-            share: 0.002,
-        },
-    )
 }
 
 /// The office's address of a running server, to start it again on the same port.
