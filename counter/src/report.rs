@@ -365,6 +365,16 @@ pub fn page(
     }))
     .collect();
 
+    let weekdays: String = std::iter::once(option("", "Mọi ngày", f.weekday.is_none()))
+        .chain((0u8..7).map(|i| {
+            let w = chrono::Weekday::try_from(i).expect("0..7");
+            option(
+                &(i + 2).to_string(),
+                motcua::vi::weekday(w),
+                f.weekday == Some(w),
+            )
+        }))
+        .collect();
     let t = &r.totals;
     let card = |label: &str, value: String| {
         format!(
@@ -525,6 +535,7 @@ pub fn page(
 <label>Quầy <select name="counter">{counters}</select></label>
 <label>Cán bộ <select name="officer">{officers}</select></label>
 <label>Đối tượng <select name="priority">{priorities}</select></label>
+<label>Thứ <select name="weekday">{weekdays}</select></label>
 <button type="submit">Xem báo cáo</button>
 </form>
 <h1>Báo cáo tiếp nhận – {office}</h1><p id="period">{period}</p>

@@ -338,6 +338,8 @@ pub struct Filter {
     pub officer: Option<String>,
     /// Its priority class; `Some(None)`: tickets without one.
     pub priority: Option<Option<String>>,
+    /// The weekday of its service day (the hours of a Monday are not a Friday's).
+    pub weekday: Option<chrono::Weekday>,
 }
 
 impl Filter {
@@ -353,6 +355,9 @@ impl Filter {
                 .priority
                 .as_ref()
                 .is_none_or(|p| *p == r.ticket.priority)
+            && self
+                .weekday
+                .is_none_or(|w| chrono::Datelike::weekday(&r.ticket.business_date) == w)
     }
 }
 
@@ -606,6 +611,14 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(rows.iter().filter(|r| dd_normal.keeps(r)).count(), 1);
+        // 24 November 2026 is a Tuesday.
+        for (weekday, kept) in [(chrono::Weekday::Tue, 4), (chrono::Weekday::Mon, 0)] {
+            let f = Filter {
+                weekday: Some(weekday),
+                ..Filter::default()
+            };
+            assert_eq!(rows.iter().filter(|r| f.keeps(r)).count(), kept);
+        }
         assert_eq!(
             per_day(&rows, day, day + chrono::TimeDelta::days(1)),
             [(day, 4, 4), (day + chrono::TimeDelta::days(1), 0, 0)]

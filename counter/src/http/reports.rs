@@ -26,6 +26,7 @@ pub(super) struct Params {
     counter: Option<String>,
     officer: Option<String>,
     priority: Option<String>,
+    weekday: Option<String>,
     format: Option<String>,
 }
 
@@ -80,11 +81,22 @@ fn resolve(p: &Params, today: NaiveDate, cfg: &motcua::Config) -> Result<PageQue
         Some(code) if cfg.priority(code).is_ok() => Some(Some(code.to_string())),
         Some(code) => return Err(format!("Không có đối tượng ưu tiên “{code}”")),
     };
+    // 2 (Thứ Hai) to 8 (Chủ nhật), as offices number the days.
+    let weekday = given(&p.weekday)
+        .map(|w| {
+            w.parse::<u8>()
+                .ok()
+                .filter(|n| (2..=8).contains(n))
+                .map(|n| chrono::Weekday::try_from(n - 2).expect("0..=6"))
+                .ok_or_else(|| format!("Thứ “{w}” không hợp lệ (2 đến 8)"))
+        })
+        .transpose()?;
     let filter = Filter {
         service,
         counter,
         officer: given(&p.officer).map(str::to_string),
         priority,
+        weekday,
     };
     let mut query = format!("from={from}&to={to}");
     for (k, v) in [
@@ -92,6 +104,7 @@ fn resolve(p: &Params, today: NaiveDate, cfg: &motcua::Config) -> Result<PageQue
         ("counter", given(&p.counter)),
         ("officer", given(&p.officer)),
         ("priority", given(&p.priority)),
+        ("weekday", given(&p.weekday)),
     ] {
         if let Some(v) = v {
             query += &format!("&{k}={}", percent_encode(v));
@@ -339,6 +352,7 @@ mod tests {
                     "service" => p.service = v,
                     "counter" => p.counter = v,
                     "priority" => p.priority = v,
+                    "weekday" => p.weekday = v,
                     _ => unreachable!(),
                 }
             }
@@ -381,6 +395,7 @@ mod tests {
             (vec![("counter", "9")], "Không có quầy"),
             (vec![("priority", "vip")], "Không có đối tượng"),
             (vec![("range", "year")], "không hợp lệ"),
+            (vec![("weekday", "9")], "Thứ “9”"),
         ] {
             let e = p(&bad).unwrap_err();
             assert!(e.contains(says), "{bad:?}: {e}");
