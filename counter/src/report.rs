@@ -251,9 +251,9 @@ fn reasons(f: &Figures) -> String {
     )
 }
 
-/// A self-contained HTML page in Vietnamese; `target_minutes`: `[queue] target_wait_minutes`.
-pub fn to_html(r: &Report, office: &str, target_minutes: u64) -> String {
-    let period = if r.from == r.to {
+/// "Ngày 24/11/2026" or "Từ ngày … đến ngày …".
+fn period(r: &Report) -> String {
+    if r.from == r.to {
         format!("Ngày {}", r.from.format("%d/%m/%Y"))
     } else {
         format!(
@@ -261,7 +261,12 @@ pub fn to_html(r: &Report, office: &str, target_minutes: u64) -> String {
             r.from.format("%d/%m/%Y"),
             r.to.format("%d/%m/%Y")
         )
-    };
+    }
+}
+
+/// A self-contained HTML page in Vietnamese; `target_minutes`: `[queue] target_wait_minutes`.
+pub fn to_html(r: &Report, office: &str, target_minutes: u64) -> String {
+    let period = period(r);
     format!(
         r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Báo cáo – {office}</title>
 <style>body{{font-family:"Noto Sans",sans-serif;margin:24px;color:#111827}}table{{border-collapse:collapse;margin-bottom:24px}}td,th{{border:1px solid #d1d5db;padding:6px 10px;text-align:right}}td:first-child,th:first-child{{text-align:left}}</style></head>
@@ -507,15 +512,7 @@ pub fn page(
         marker: None,
     });
 
-    let period = if r.from == r.to {
-        format!("Ngày {}", r.from.format("%d/%m/%Y"))
-    } else {
-        format!(
-            "Từ ngày {} đến ngày {}",
-            r.from.format("%d/%m/%Y"),
-            r.to.format("%d/%m/%Y")
-        )
-    };
+    let period = period(r);
     let export = |format: &str, label: &str| {
         format!(
             "<a class=\"button\" href=\"/reports/export?format={format}&amp;{}\">{label}</a>",

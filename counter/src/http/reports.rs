@@ -8,6 +8,7 @@ use chrono::{Datelike, NaiveDate, TimeDelta};
 use motcua::report::Filter;
 
 use super::AppState;
+use super::auth::Session;
 use super::extract::PageUser;
 use crate::pages;
 use crate::report::{Choices, PageQuery};
@@ -174,24 +175,39 @@ async fn build(
     }
 }
 
+/// Why a request is refused: the status and the message for the page.
+type Refusal = (StatusCode, String);
+
+/// Today's service day for a supervisor; anyone else is refused.
+fn supervisor_today(st: &AppState, s: &Session) -> Result<NaiveDate, Refusal> {
+    if !s.is_supervisor() {
+        return Err((
+            StatusCode::FORBIDDEN,
+            "Chỉ cán bộ giám sát được xem báo cáo".into(),
+        ));
+    }
+    Ok(motcua::queue::business_date(
+        st.now(),
+        st.cfg.office.timezone,
+        st.cfg.office.reset_at,
+    ))
+}
+
+/// What a supervisor asked for, resolved; a refusal page otherwise.
+fn asked(st: &AppState, s: &Session, p: &Params) -> Result<PageQuery, Refusal> {
+    let today = supervisor_today(st, s)?;
+    resolve(p, today, &st.cfg).map_err(|m| (StatusCode::BAD_REQUEST, m))
+}
+
 /// `GET /reports`.
 pub(super) async fn page(
     State(st): State<AppState>,
     PageUser(s): PageUser,
     Query(p): Query<Params>,
 ) -> Response {
-    if !s.is_supervisor() {
-        return refused(
-            &st,
-            StatusCode::FORBIDDEN,
-            "Chỉ cán bộ giám sát được xem báo cáo",
-        );
-    }
-    let today =
-        motcua::queue::business_date(st.now(), st.cfg.office.timezone, st.cfg.office.reset_at);
-    let q = match resolve(&p, today, &st.cfg) {
+    let q = match asked(&st, &s, &p) {
         Ok(q) => q,
-        Err(m) => return refused(&st, StatusCode::BAD_REQUEST, &m),
+        Err((code, m)) => return refused(&st, code, &m),
     };
     match build(&st, &q).await {
         Ok((r, rows, choices)) => Html(crate::report::page(
@@ -208,18 +224,9 @@ pub(super) async fn export(
     PageUser(s): PageUser,
     Query(p): Query<Params>,
 ) -> Response {
-    if !s.is_supervisor() {
-        return refused(
-            &st,
-            StatusCode::FORBIDDEN,
-            "Chỉ cán bộ giám sát được xem báo cáo",
-        );
-    }
-    let today =
-        motcua::queue::business_date(st.now(), st.cfg.office.timezone, st.cfg.office.reset_at);
-    let q = match resolve(&p, today, &st.cfg) {
+    let q = match asked(&st, &s, &p) {
         Ok(q) => q,
-        Err(m) => return refused(&st, StatusCode::BAD_REQUEST, &m),
+        Err((code, m)) => return refused(&st, code, &m),
     };
     let (r, _, _) = match build(&st, &q).await {
         Ok(b) => b,
@@ -279,15 +286,10 @@ pub(super) async fn sheet(
     PageUser(s): PageUser,
     Query(p): Query<SheetParams>,
 ) -> Response {
-    if !s.is_supervisor() {
-        return refused(
-            &st,
-            StatusCode::FORBIDDEN,
-            "Chỉ cán bộ giám sát được xem báo cáo",
-        );
-    }
-    let today =
-        motcua::queue::business_date(st.now(), st.cfg.office.timezone, st.cfg.office.reset_at);
+    let today = match supervisor_today(&st, &s) {
+        Ok(d) => d,
+        Err((code, m)) => return refused(&st, code, &m),
+    };
     let month = match given(&p.month) {
         None => today.with_day(1).unwrap_or(today),
         Some(m) => match NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d") {

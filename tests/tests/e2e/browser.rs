@@ -13,38 +13,7 @@ use motcua_e2e::Office;
 use motcua_e2e::console::{Client, add_user, serve};
 use serde_json::{Value, json};
 
-use crate::chromium::{PATIENCE, browser, chromedriver, screenshot, wait_text};
-
-async fn sign_in(b: &Browser, base: &str, login: &str, pin: &str, counter: u32) {
-    b.goto(&format!("{base}/login")).await.unwrap();
-    let field = |css: &'static str| b.find(Locator::Css(css));
-    field("input[name=login]")
-        .await
-        .unwrap()
-        .send_keys(login)
-        .await
-        .unwrap();
-    field("input[name=pin]")
-        .await
-        .unwrap()
-        .send_keys(pin)
-        .await
-        .unwrap();
-    b.find(Locator::Css(&format!(
-        "select[name=counter] option[value='{counter}']"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    field("button[type=submit]")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
+use crate::chromium::{PATIENCE, browser, chromedriver, screenshot, sign_in, wait_text};
 
 async fn click(b: &Browser, label: &str) {
     let xpath = format!("//button[starts-with(normalize-space(.), '{label}')]");

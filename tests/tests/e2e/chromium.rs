@@ -143,3 +143,35 @@ pub async fn check_screenshot(b: &Browser, name: &str) -> Result<(), String> {
         },
     )
 }
+
+/// Signs in on the console's sign-in page as `login` at `counter` (0: a supervisor without one).
+pub async fn sign_in(b: &Browser, base: &str, login: &str, pin: &str, counter: u32) {
+    b.goto(&format!("{base}/login")).await.unwrap();
+    let field = |css: &'static str| b.find(Locator::Css(css));
+    field("input[name=login]")
+        .await
+        .unwrap()
+        .send_keys(login)
+        .await
+        .unwrap();
+    field("input[name=pin]")
+        .await
+        .unwrap()
+        .send_keys(pin)
+        .await
+        .unwrap();
+    b.find(Locator::Css(&format!(
+        "select[name=counter] option[value='{counter}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    field("button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}

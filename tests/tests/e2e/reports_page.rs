@@ -8,38 +8,9 @@ use motcua_e2e::Office;
 use motcua_e2e::console::{add_user, serve};
 use motcua_e2e::scenario::{self, Scenario};
 
-use crate::chromium::{browser_sized, check_screenshot, chromedriver, js, wait_js, wait_text};
-
-async fn sign_in(b: &Browser, base: &str, login: &str, pin: &str, counter: u32) {
-    b.goto(&format!("{base}/login")).await.unwrap();
-    let field = |css: &'static str| b.find(Locator::Css(css));
-    field("input[name=login]")
-        .await
-        .unwrap()
-        .send_keys(login)
-        .await
-        .unwrap();
-    field("input[name=pin]")
-        .await
-        .unwrap()
-        .send_keys(pin)
-        .await
-        .unwrap();
-    b.find(Locator::Css(&format!(
-        "select[name=counter] option[value='{counter}']"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    field("button[type=submit]")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
+use crate::chromium::{
+    browser_sized, check_screenshot, chromedriver, js, sign_in, wait_js, wait_text,
+};
 
 /// The number on the card labelled `label`.
 async fn card(b: &Browser, label: &str) -> String {
@@ -93,6 +64,8 @@ fn a_supervisor_reads_the_month_in_chromium_and_filters_one_service() {
     let shot = rt.block_on(async {
         let b = browser_sized(&driver_url, profile.path(), (1280, 1400), &[]).await;
         sign_in(&b, &server.base, "giamsat", "135790", 0).await;
+        // Signed in once the sign-in page is left (the monitor).
+        wait_js(&b, "return location.pathname === '/monitor'", "the monitor").await;
         b.goto(&format!("{}/reports?from={from}&to={to}", server.base)).await.unwrap();
         wait_text(&b, "#period", "Từ ngày 01/11/2026 đến ngày 30/11/2026").await;
         assert_eq!(card(&b, "Đã cấp").await, all.totals.issued.to_string());
