@@ -115,7 +115,11 @@ fn the_board_rolls_over_at_the_start_of_the_service_day() {
 #[test]
 fn the_board_shows_each_services_estimated_wait_and_refreshes_it() {
     let (_dir, cfg) = office();
-    let now = Utc::now();
+    // A fixed morning (10:00 in Hanoi), so no step of the test crosses a midnight.
+    let now =
+        chrono::TimeZone::with_ymd_and_hms(&chrono_tz::Asia::Ho_Chi_Minh, 2026, 11, 24, 10, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
     let mut store = motcua::Store::open(&cfg).unwrap();
     // Three earlier days, three hours before this one: each citizen served in 10 minutes.
     for day in (1..=3).rev() {

@@ -228,9 +228,22 @@ fn the_done_screen_shows_the_estimated_wait() {
     let cfg = Config::load(Some(&ui.dir.path().join("motcua.toml"))).unwrap();
     let mut store = Store::open(&cfg).unwrap();
     let now = chrono::Utc::now();
+    // At noon of the three days before (office time): never across a midnight, whenever the
+    // test runs.
+    let today = store.business_date(now);
+    let noon = |day: i64| {
+        chrono::TimeZone::from_local_datetime(
+            &cfg.office.timezone,
+            &(today - chrono::TimeDelta::days(day))
+                .and_hms_opt(12, 0, 0)
+                .unwrap(),
+        )
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+    };
     for day in (1..=3).rev() {
         for k in 0..4 {
-            let at = now - chrono::TimeDelta::days(day) + chrono::TimeDelta::minutes(10 * k);
+            let at = noon(day) + chrono::TimeDelta::minutes(10 * k);
             store.issue("TP", None, at).unwrap();
             store.call_next(1, at).unwrap().unwrap();
             store
