@@ -252,12 +252,14 @@ pub fn estimate(s: &Situation, target: &Target, settings: &Settings) -> Estimate
 }
 
 /// The simulated waits of `target` from `s.now` in seconds, one per run (runs where it is never
-/// called count the horizon), or why there is no estimate.
+/// called count the horizon), or the answer when no run is needed (no data, no counter, or a
+/// ticket no longer waiting).
 pub fn simulate(s: &Situation, target: &Target, settings: &Settings) -> Result<Vec<f64>, Estimate> {
     let (target_id, target_service, mut waiting) = match target {
         Target::Ticket(id) => {
             let Some(t) = s.waiting.iter().find(|c| c.id == *id) else {
-                return Err(Estimate::NoCounter);
+                // No longer waiting: called (e.g. between issue and estimate), nothing to wait.
+                return Err(Estimate::Minutes { low: 0, high: 0 });
             };
             (*id, t.service.clone(), s.waiting.clone())
         }
