@@ -99,7 +99,9 @@ fn resolve(p: &Params, today: NaiveDate, cfg: &motcua::Config) -> Result<PageQue
         priority,
         weekday,
     };
-    let mut query = format!("from={from}&to={to}");
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("from", &from.to_string());
+    query.append_pair("to", &to.to_string());
     for (k, v) in [
         ("service", given(&p.service)),
         ("counter", given(&p.counter)),
@@ -108,28 +110,16 @@ fn resolve(p: &Params, today: NaiveDate, cfg: &motcua::Config) -> Result<PageQue
         ("weekday", given(&p.weekday)),
     ] {
         if let Some(v) = v {
-            query += &format!("&{k}={}", percent_encode(v));
+            query.append_pair(k, v);
         }
     }
+    let query = query.finish();
     Ok(PageQuery {
         from,
         to,
         filter,
         query,
     })
-}
-
-/// Percent-encodes a query value (logins and codes are plain, but nothing is assumed).
-fn percent_encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn refused(st: &AppState, code: StatusCode, message: &str) -> Response {

@@ -13,7 +13,7 @@ use motcua_e2e::Office;
 use motcua_e2e::console::{Client, add_user, serve};
 use serde_json::{Value, json};
 
-use crate::chromium::{PATIENCE, browser, chromedriver, screenshot, sign_in, wait_text};
+use crate::chromium::{PATIENCE, browser, chromedriver, rt, screenshot, sign_in, wait_text};
 
 async fn click(b: &Browser, label: &str) {
     let xpath = format!("//button[starts-with(normalize-space(.), '{label}')]");
@@ -93,10 +93,7 @@ fn an_officer_works_the_queue_in_chromium() {
     let events = event_stream(&supervisor);
     let (_driver, driver_url) = chromedriver();
     let profile = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rt();
     rt.block_on(async {
         let b = browser(&driver_url, profile.path()).await;
         // A wrong PIN: the form again, saying so. Then sign in at counter 1.

@@ -175,3 +175,11 @@ pub async fn sign_in(b: &Browser, base: &str, login: &str, pin: &str, counter: u
         .await
         .unwrap();
 }
+
+/// The single-threaded runtime a browser test drives WebDriver on.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}

@@ -9,7 +9,7 @@ use motcua_e2e::console::{add_user, serve};
 use motcua_e2e::scenario::{self, Scenario};
 
 use crate::chromium::{
-    browser_sized, check_screenshot, chromedriver, js, sign_in, wait_js, wait_text,
+    browser_sized, check_screenshot, chromedriver, js, rt, sign_in, wait_js, wait_text,
 };
 
 /// The number on the card labelled `label`.
@@ -57,10 +57,7 @@ fn a_supervisor_reads_the_month_in_chromium_and_filters_one_service() {
     let server = serve(&office);
     let (_driver, driver_url) = chromedriver();
     let profile = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rt();
     let shot = rt.block_on(async {
         let b = browser_sized(&driver_url, profile.path(), (1280, 1400), &[]).await;
         sign_in(&b, &server.base, "giamsat", "135790", 0).await;

@@ -13,19 +13,13 @@ use motcua_testkit::golden;
 use serde_json::{Value, json};
 
 use crate::chromium::{
-    browser_sized, check_screenshot, chromedriver, js, page_text, set_viewport, wait_js, wait_text,
+    browser_sized, check_screenshot, chromedriver, js, page_text, rt, set_viewport, wait_js,
+    wait_text,
 };
 
 /// Chromium may play sound without a tap (the TV's kiosk browser is set up so, or was tapped
 /// once).
 const AUTOPLAY: &str = "--autoplay-policy=no-user-gesture-required";
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// `counter pair --name NAME`: the 8-digit code it prints.
 fn pairing_code(office: &Office, name: &str) -> String {
