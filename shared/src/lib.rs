@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod escpos;
 pub mod estimate;
+pub mod loudness;
 pub mod queue;
 pub mod raster;
 pub mod report;
