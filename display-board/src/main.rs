@@ -102,6 +102,9 @@ enum Command {
         #[arg(long, value_name = "FILE.wav")]
         out: PathBuf,
     },
+    /// Recorded voices: check a folder, level a clip.
+    #[command(subcommand)]
+    Voice(VoiceCommand),
     /// Follow the queue without a screen: print each call as a JSON line (calls made while the
     /// board was off first, marked "replayed"), and speak new ones unless --mute.
     Follow,
@@ -113,12 +116,45 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum VoiceCommand {
+    /// Check a folder of recorded clips (for `[board] voice_dir`): every phrase present, 16-bit
+    /// mono 22050 Hz, loudness, peaks, clipping, silence at the ends. Exit 1 when anything is
+    /// wrong, each problem on its own line.
+    Check {
+        /// The folder of WAV files.
+        dir: PathBuf,
+    },
+    /// Print the recording script: each clip's file name and the words it says, one per line,
+    /// separated by a tab (assets/voice/generate.sh reads it; offices read them aloud).
+    Phrases,
+    /// Make one clip ready: silence trimmed, brought to the target loudness under the peak
+    /// ceiling, written as 16-bit mono 22050 Hz (the input must be 22050 Hz; mono or stereo).
+    Level {
+        /// The recorded or synthesised WAV file.
+        input: PathBuf,
+        /// The clip to write.
+        output: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     motcua::cli::main("display-board", |cli| run(cli).map(|()| ExitCode::SUCCESS))
 }
 
 fn announcer(cfg: &Config, mute: bool) -> anyhow::Result<Announcer> {
     let bank = Bank::load(cfg.board.voice_dir.as_deref()).map_err(UsageError)?;
+    if let Some(dir) = cfg.board.voice_dir.as_deref()
+        && let Ok(findings) = display_board::voice::check_dir(dir)
+        && !findings.is_empty()
+    {
+        tracing::warn!(
+            dir = %dir.display(),
+            problems = findings.len(),
+            "the recorded voice folder has problems (missing, loud, quiet or clipped clips); \
+             see `display-board voice check`"
+        );
+    }
     let sink = if mute {
         Box::new(display_board::voice::Silent) as Box<dyn display_board::voice::Sink>
     } else {
@@ -160,6 +196,9 @@ impl Feed {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Voice(v)) = &cli.command {
+        return voice_command(v);
+    }
     let cfg = Config::load(cli.config.as_deref())?;
     let feed = Feed::of(&cli)?;
     if matches!(feed, Feed::Server { .. })
@@ -204,6 +243,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write {}", out.display()))?;
             Ok(())
         }
+        Some(Command::Voice(_)) => unreachable!("handled before the config is read"),
         Some(Command::Follow) => run_headless(&cfg, &feed, &mut NoScreen, cli.mute, true),
         Some(Command::State { json }) => {
             let store = Store::open_reader(&cfg)?;
@@ -358,4 +398,82 @@ fn run_window(cfg: &Config, feed: &Feed, windowed: bool, mute: bool) -> anyhow::
     window.run()?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `display-board voice …`: needs no config.
+fn voice_command(v: &VoiceCommand) -> anyhow::Result<()> {
+    match v {
+        VoiceCommand::Check { dir } => {
+            let findings = display_board::voice::check_dir(dir).map_err(UsageError)?;
+            let mut out = std::io::stdout().lock();
+            for f in &findings {
+                writeln!(out, "{}: {}", f.file, f.problem)?;
+            }
+            if findings.is_empty() {
+                writeln!(out, "Thư mục {} đạt yêu cầu.", dir.display())?;
+                return Ok(());
+            }
+            Err(motcua::cli::Exit {
+                code: 1,
+                message: format!(
+                    "thư mục {} chưa dùng được: {} lỗi (xem từng dòng ở trên)",
+                    dir.display(),
+                    findings.len()
+                ),
+            }
+            .into())
+        }
+        VoiceCommand::Phrases => {
+            let mut out = std::io::stdout().lock();
+            for c in display_board::voice::spoken_clips() {
+                writeln!(out, "{}.wav\t{}", c.file_stem(), c.text())?;
+            }
+            Ok(())
+        }
+        VoiceCommand::Level { input, output } => {
+            let samples = read_any_wav(input)?;
+            let levelled = motcua::loudness::level(
+                &samples,
+                display_board::voice::RATE,
+                motcua::loudness::TARGET_LUFS,
+            )
+            .ok_or_else(|| UsageError(format!("{}: tệp chỉ có im lặng", input.display())))?;
+            display_board::voice::write_wav(output, &levelled).map_err(anyhow::Error::msg)
+        }
+    }
+}
+
+/// A WAV file at the clips' rate as mono floats: integer or float samples, channels mixed down.
+fn read_any_wav(path: &std::path::Path) -> anyhow::Result<Vec<f32>> {
+    let bad =
+        |e: hound::Error| UsageError(format!("{}: không đọc được tệp WAV ({e})", path.display()));
+    let r = hound::WavReader::open(path).map_err(bad)?;
+    let spec = r.spec();
+    if spec.sample_rate != display_board::voice::RATE {
+        return Err(UsageError(format!(
+            "{}: tần số lấy mẫu {} Hz, cần 22050 Hz; chuyển trước: sox {} -r 22050 TEP_MOI.wav",
+            path.display(),
+            spec.sample_rate,
+            path.display()
+        ))
+        .into());
+    }
+    let flat: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => r
+            .into_samples::<f32>()
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        hound::SampleFormat::Int => {
+            let full = (1i64 << (spec.bits_per_sample - 1)) as f32;
+            r.into_samples::<i32>()
+                .map(|s| s.map(|v| v as f32 / full))
+                .collect::<Result<_, _>>()
+                .map_err(bad)?
+        }
+    };
+    let ch = usize::from(spec.channels.max(1));
+    Ok(flat
+        .chunks(ch)
+        .map(|f| f.iter().sum::<f32>() / ch as f32)
+        .collect())
 }

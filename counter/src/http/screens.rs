@@ -386,8 +386,9 @@ pub(super) struct CallQuery {
 /// The longest ticket number spoken.
 const MAX_NUMBER_LEN: usize = 12;
 
-/// `GET /voice/call.wav?number=1005&counter=3`: the chime and "Mời công dân có số thứ tự 1 0 0 5
-/// đến quầy số 3", as the native board says it (the same clips, `[board] voice_dir` included).
+/// `GET /voice/call.wav?number=1005&counter=3`: the chime and "Mời công dân có số thứ tự 1 0 0 5,
+/// một nghìn không trăm linh năm, đến quầy số 3, quầy 3", as the native board says it (the same
+/// clips, `[board] voice_dir` included).
 pub(super) async fn call_wav(
     State(st): State<AppState>,
     _who: Reader,

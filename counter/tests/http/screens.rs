@@ -169,7 +169,11 @@ async fn the_spoken_call_is_the_native_boards_clips_as_a_wav() {
     let samples: Vec<i16> = wav.into_samples().map(Result::unwrap).collect();
     let bank = motcua::voice::Bank::load(None).unwrap();
     let script = motcua::voice::script("A1005", 3);
-    assert_eq!(script.len(), 9, "chime, invite, A 1 0 0 5, to counter, 3");
+    assert_eq!(
+        script.len(),
+        19,
+        "chime, invite, A 1 0 0 5, pause, một nghìn không trăm linh năm, to counter, 3, pause, quầy, 3"
+    );
     assert_eq!(samples, bank.render(&script));
     for (path, status) in [
         (
