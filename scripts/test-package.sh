@@ -164,8 +164,14 @@ ls /var/lib/motcua/backups/motcua-*-v*.db >/dev/null 2>&1 || fail "no backup wri
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 pids=()
-left=$(ps -u motcua,motcua-board,motcua-kiosk -o pid=,stat=,args= 2>/dev/null | awk '$2 !~ /^Z/' || true)
-[ -z "$left" ] || fail "a motcua process outlived SIGTERM: $left"
+# cage's clients (the kiosk, Xwayland) see their display go when cage ends and leave on their own
+# a moment later: give them up to 10 s, then name whatever is still there.
+for _ in $(seq 100); do
+    left=$(ps -u motcua,motcua-board,motcua-kiosk -o pid=,stat=,args= 2>/dev/null | awk '$2 !~ /^Z/' || true)
+    [ -z "$left" ] && break
+    sleep 0.1
+done
+[ -z "$left" ] || fail "a motcua process outlived SIGTERM by 10 s: $left"
 
 step "dpkg --purge (the data stays)"
 dpkg --purge motcua >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge"; }

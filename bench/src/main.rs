@@ -6,6 +6,7 @@ mod links;
 mod predict;
 mod reports;
 mod screens;
+mod voice;
 
 use std::fs::File;
 use std::io::Write;
@@ -105,6 +106,9 @@ enum Cmd {
     Predict(predict::Predict),
     /// The month report and its page on a large office's year of tickets, and its memory.
     Report(reports::Reports),
+    /// The twenty calls an independent speech recogniser scores for intelligibility
+    /// (scripts/voice-intelligibility.sh), as WAV files and their candidate sentences.
+    Voice(voice::Opts),
 }
 
 /// The write benchmark's office: one service, 8 counters.
@@ -136,6 +140,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Screens(o) => screens::run(&o),
         Cmd::Predict(p) => predict::run(&p),
         Cmd::Report(r) => reports::run(&r),
+        Cmd::Voice(v) => voice::run(&v),
     }
 }
 
