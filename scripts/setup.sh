@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Debian packages the build and the tests use.
 # chromium + chromium-driver: the staff console test in a real headless browser.
 # espeak-ng + sox: assets/voice/generate.sh, rerun by the voice test.
-DEB_PACKAGES=(pkg-config libasound2-dev libfontconfig-dev fonts-dejavu-core tesseract-ocr tesseract-ocr-vie xvfb xdotool chromium chromium-driver espeak-ng sox)
+# nats-server + postgresql: the centre tests start their own on loopback ports in temporary folders.
+DEB_PACKAGES=(pkg-config libasound2-dev libfontconfig-dev fonts-dejavu-core tesseract-ocr tesseract-ocr-vie xvfb xdotool chromium chromium-driver espeak-ng sox nats-server postgresql)
 
 # The demo also takes screenshots of its windows when there is no display.
 if [ "${1:-}" = "--demo" ]; then

@@ -5,3 +5,4 @@ pub mod http;
 pub mod init;
 mod pages;
 pub mod report;
+pub mod ship;

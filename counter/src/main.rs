@@ -105,6 +105,9 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
         listen: String,
     },
+    /// Ship the office's events and state to the province centre (`[centre]`) until stopped;
+    /// `counter serve` does the same beside the console when `[centre]` is set.
+    Ship,
     /// Officer accounts for the staff console.
     #[command(subcommand)]
     User(UserCommand),
@@ -267,6 +270,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    if let Command::Ship = &cli.command {
+        // The schema is the server's to upgrade; shipping waits for it.
+        drop(Store::open(&cfg)?);
+        return counter::ship::run(cfg, counter::http::shutdown_signal());
+    }
     if let Command::Serve { listen } = &cli.command {
         let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
             UsageError(format!(
@@ -275,6 +283,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         })?;
         // Only the server (and `counter migrate`) upgrades the schema, after a backup.
         upgrade(&cfg)?;
+        counter::ship::spawn(&cfg);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -338,6 +347,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Unhold { at, ticket } => numbered(&mut store, at, ticket, Action::Unhold)?,
         Command::Reactivate { at, ticket } => numbered(&mut store, at, ticket, Action::Reactivate)?,
         Command::Serve { .. }
+        | Command::Ship
         | Command::DeviceToken { .. }
         | Command::Restore { .. }
         | Command::Init

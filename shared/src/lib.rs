@@ -4,6 +4,7 @@
 //! the [`store::Store`], and call into this crate.
 
 pub mod api;
+pub mod centre;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -229,6 +229,17 @@ impl Report {
 /// The name of tickets without a priority class in reports.
 pub const NORMAL_VI: &str = "Thông thường";
 
+/// The figures of `rows` as one group, each ticket measured against `target_s(row)` seconds:
+/// the totals of [`build`], and what the province centre computes per office from the rows it
+/// rebuilt (so both sides count alike).
+pub fn figures(rows: &[ReportRow], target_s: impl Fn(&ReportRow) -> f64) -> Figures {
+    let mut acc = Acc::default();
+    for r in rows {
+        acc.add(r, target_s(r));
+    }
+    acc.figures()
+}
+
 /// Builds the report of `rows` (from [`crate::Store::report_rows`]).
 pub fn build(rows: &[ReportRow], cfg: &Config, from: NaiveDate, to: NaiveDate) -> Report {
     let mut totals = Acc::default();

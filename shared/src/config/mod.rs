@@ -14,6 +14,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::error::{Error, Result};
 
 mod board;
+mod centre;
 mod devices;
 mod kiosk;
 mod office;
@@ -24,6 +25,7 @@ mod services;
 mod status;
 
 pub use board::*;
+pub use centre::*;
 pub use devices::*;
 pub use kiosk::*;
 pub use office::*;
@@ -68,6 +70,8 @@ pub struct Config {
     pub devices: Vec<Device>,
     /// `[rating]`: the rating tablet at the counter.
     pub rating: RatingSettings,
+    /// `[centre]`: where the office's events are shipped; `None`: not shipped.
+    pub centre: Option<CentreLink>,
 }
 
 pub use crate::roles::{DeviceRole, Role};
@@ -201,6 +205,7 @@ struct RawConfig {
     #[serde(default)]
     devices: Vec<RawDevice>,
     rating: Option<RawRating>,
+    centre: Option<RawCentre>,
 }
 
 struct Validator<'a> {
@@ -331,8 +336,10 @@ impl Validator<'_> {
         let board = self.board(raw.board, &base)?;
         let devices = self.devices(raw.devices, &counters)?;
         let rating = self.rating(raw.rating)?;
+        let centre = self.centre(raw.centre, &base)?;
 
         Ok(Config {
+            centre,
             rating,
             devices,
             board,

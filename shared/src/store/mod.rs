@@ -7,6 +7,7 @@
 
 mod accounts;
 mod backup;
+mod centre;
 mod counters;
 mod reports;
 mod schema;

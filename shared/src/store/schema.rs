@@ -5,9 +5,9 @@ use crate::error::{Error, Result};
 use super::Store;
 
 /// The newest schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
-const MIGRATIONS: [&str; 11] = [
+const MIGRATIONS: [&str; 12] = [
     r#"
 CREATE TABLE ticket (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -135,6 +135,17 @@ CREATE TABLE repaired_day (
 -- Hộ tịch"); NULL: shown by login.
 ALTER TABLE officer ADD COLUMN full_name TEXT;
 ALTER TABLE officer ADD COLUMN title TEXT;
+"#,
+    r#"
+-- How far the office's events have reached the province centre: the newest event id the
+-- centre's NATS JetStream acknowledged (one row). Ratings are keyed by ticket, not in order, so
+-- each carries its own flag instead.
+CREATE TABLE centre_cursor (
+    outbox  TEXT    PRIMARY KEY,
+    last_id INTEGER NOT NULL
+);
+ALTER TABLE rating ADD COLUMN shipped INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX rating_unshipped ON rating (ticket_id) WHERE shipped = 0;
 "#,
 ];
 
