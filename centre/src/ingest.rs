@@ -48,18 +48,25 @@ pub async fn setup(js: &jetstream::Context) -> anyhow::Result<(stream::Stream, k
         })
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the events stream: {e}"))?;
-    let bucket = match js.get_key_value(centre::STATE_BUCKET).await {
-        Ok(b) => b,
-        Err(_) => js
-            .create_key_value(kv::Config {
-                bucket: centre::STATE_BUCKET.to_string(),
-                history: 1,
-                storage: stream::StorageType::File,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot create the state bucket: {e}"))?,
-    };
+    // The bucket's stream is made as the client's create_key_value makes it, without its account
+    // query, whose reply Debian's nats-server 2.9 words differently from what the client reads.
+    js.get_or_create_stream(stream::Config {
+        name: format!("KV_{}", centre::STATE_BUCKET),
+        subjects: vec![format!("$KV.{}.>", centre::STATE_BUCKET)],
+        max_messages_per_subject: 1,
+        storage: stream::StorageType::File,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot create the state bucket: {e}"))?;
+    let bucket = js
+        .get_key_value(centre::STATE_BUCKET)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the state bucket: {e}"))?;
     Ok((stream, bucket))
 }
 

@@ -1,6 +1,7 @@
 //! Helpers for motcua's end-to-end tests: find the built binaries, write an office config into a
 //! temporary folder, run the binaries as real processes, and read the database independently.
 
+pub mod centre;
 pub mod chromedriver;
 pub mod console;
 pub mod emupos;

@@ -5,6 +5,7 @@ mod architecture;
 mod backup;
 mod board;
 mod browser;
+mod centre;
 mod chromium;
 mod cli;
 mod clock;
