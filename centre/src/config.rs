@@ -32,8 +32,7 @@ pub struct OfficeEntry {
     pub id: String,
     /// Its name.
     pub name: String,
-    /// The province or commune group its viewers may see: leaders with role "office" see the
-    /// offices whose id they are given; province viewers see all.
+    /// Its NATS user's public nkey (`U…`); the seed stays at the office.
     pub nkey: String,
 }
 
@@ -192,4 +191,67 @@ pub fn write_new_seed(path: &Path) -> anyhow::Result<String> {
         .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
     writeln!(f, "{seed}")?;
     Ok(kp.public_key())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user_key() -> String {
+        nkeys::KeyPair::new_user().public_key()
+    }
+
+    fn text(offices: &str) -> String {
+        format!(
+            "[centre]\nname = \"Tỉnh\"\nnats_url = \"nats://127.0.0.1:4222\"\ncredentials = \"c.nk\"\npostgres = \"host=/run/postgresql\"\n{offices}"
+        )
+    }
+
+    #[test]
+    fn offices_are_checked_and_each_may_publish_only_its_own_subjects() {
+        let (a, b) = (user_key(), user_key());
+        let cfg = CentreConfig::parse(
+            &text(&format!(
+                "[[offices]]\nid = \"ba-dinh\"\nname = \"Ba Đình\"\nnkey = \"{a}\"\n[[offices]]\nid = \"hoan-kiem\"\nname = \"Hoàn Kiếm\"\nnkey = \"{b}\"\n"
+            )),
+            Path::new("/etc/motcua-centre/centre.toml"),
+        )
+        .unwrap();
+        assert_eq!(cfg.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(cfg.credentials, Path::new("/etc/motcua-centre/c.nk"));
+        let auth = cfg.nats_authorization("UCENTRE");
+        let line = auth.lines().find(|l| l.contains(&a)).unwrap();
+        assert!(
+            line.contains("\"motcua.events.ba-dinh\"")
+                && line.contains("\"$KV.motcua-state.ba-dinh\"")
+        );
+        assert!(
+            line.contains("\"_INBOX_ba-dinh.>\"") && !line.contains("hoan-kiem"),
+            "{line}"
+        );
+        let centre = auth.lines().find(|l| l.contains("UCENTRE")).unwrap();
+        assert!(
+            !centre.contains("motcua.events"),
+            "the centre publishes no events: {centre}"
+        );
+
+        let bad = |offices: String, needle: &str| {
+            let e = CentreConfig::parse(&text(&offices), Path::new("c.toml")).unwrap_err();
+            assert!(e.to_string().contains(needle), "{e} lacks {needle}");
+        };
+        bad(
+            format!("[[offices]]\nid = \"Ba Đình\"\nname = \"x\"\nnkey = \"{a}\"\n"),
+            "offices[0].id",
+        );
+        bad(
+            format!("[[offices]]\nid = \"x\"\nname = \"x\"\nnkey = \"SUABC\"\n"),
+            "not a user public key",
+        );
+        bad(
+            format!(
+                "[[offices]]\nid = \"x\"\nname = \"x\"\nnkey = \"{a}\"\n[[offices]]\nid = \"x\"\nname = \"y\"\nnkey = \"{b}\"\n"
+            ),
+            "listed twice",
+        );
+    }
 }

@@ -34,7 +34,14 @@ pub struct App {
     pub states: States,
     /// Signed-in leaders by session token.
     sessions: Arc<Mutex<HashMap<String, db::Leader>>>,
+    /// Failed sign-ins per login: how many, and when the first of them was.
+    failures: Arc<Mutex<HashMap<String, (u32, std::time::Instant)>>>,
 }
+
+/// Wrong passwords allowed per login within [`LOCKOUT`] before it is refused for the rest of it.
+pub const MAX_FAILURES: u32 = 5;
+/// The window of [`MAX_FAILURES`].
+pub const LOCKOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 impl App {
     /// The handlers' shared state.
@@ -44,6 +51,7 @@ impl App {
             pg,
             states,
             sessions: Arc::default(),
+            failures: Arc::default(),
         }
     }
 }
@@ -128,6 +136,20 @@ struct LoginForm {
 }
 
 async fn login(State(app): State<App>, Form(f): Form<LoginForm>) -> Response {
+    let key = f.login.trim().to_string();
+    {
+        let mut failures = app.failures.lock().expect("failures");
+        failures.retain(|_, (_, first)| first.elapsed() < LOCKOUT);
+        if failures.get(&key).is_some_and(|(n, _)| *n >= MAX_FAILURES) {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                login_form(Some(
+                    "Đã nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau 15 phút.",
+                )),
+            )
+                .into_response();
+        }
+    }
     let found = match db::leader(&app.pg, f.login.trim()).await {
         Ok(l) => l,
         Err(e) => {
@@ -139,6 +161,12 @@ async fn login(State(app): State<App>, Form(f): Form<LoginForm>) -> Response {
         .as_ref()
         .is_some_and(|l| motcua::secret::verify(&f.password, &l.password_hash));
     let Some(l) = found.filter(|_| ok) else {
+        app.failures
+            .lock()
+            .expect("failures")
+            .entry(key)
+            .or_insert((0, std::time::Instant::now()))
+            .0 += 1;
         return (
             StatusCode::UNAUTHORIZED,
             login_form(Some("Sai tên đăng nhập hoặc mật khẩu.")),

@@ -217,7 +217,12 @@ impl Drop for Postgres {
 
 /// Makes a key with `motcua-centre key`: the seed in `out`, the public key returned.
 pub fn key(out: &Path) -> String {
-    let o = Command::new(bin("motcua-centre"))
+    key_with(&bin("motcua-centre"), out)
+}
+
+/// [`key`] with the `motcua-centre` binary at `program` (the benchmark's release build).
+pub fn key_with(program: &Path, out: &Path) -> String {
+    let o = Command::new(program)
         .args(["key", "--out"])
         .arg(out)
         .output()
@@ -228,6 +233,8 @@ pub fn key(out: &Path) -> String {
 
 /// A running `motcua-centre serve`.
 pub struct Centre {
+    /// The `motcua-centre` binary.
+    pub program: PathBuf,
     /// Its config file.
     pub config: PathBuf,
     /// The leaders' page, `http://127.0.0.1:PORT`.
@@ -238,7 +245,13 @@ pub struct Centre {
 impl Centre {
     /// Starts it with `config` and waits for its "listening" line.
     pub fn start(config: &Path) -> Centre {
+        Centre::start_with(&bin("motcua-centre"), config)
+    }
+
+    /// [`Centre::start`] with the `motcua-centre` binary at `program`.
+    pub fn start_with(program: &Path, config: &Path) -> Centre {
         let mut c = Centre {
+            program: program.to_path_buf(),
             config: config.to_path_buf(),
             url: String::new(),
             child: None,
@@ -251,7 +264,7 @@ impl Centre {
     pub fn restart(&mut self) {
         use std::io::BufRead;
         let log = self.config.with_extension("log");
-        let mut child = Command::new(bin("motcua-centre"))
+        let mut child = Command::new(&self.program)
             .arg("--config")
             .arg(&self.config)
             .arg("serve")
@@ -284,6 +297,11 @@ impl Centre {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Its log so far.

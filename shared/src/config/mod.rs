@@ -485,6 +485,37 @@ name = "Người cao tuổi"
     }
 
     #[test]
+    fn the_centre_link_is_off_by_default_and_checked_when_set() {
+        assert!(parse(GOOD).unwrap().centre.is_none());
+        let lines = GOOD.lines().count();
+        let with = |body: &str| format!("{GOOD}\n[centre]\n{body}");
+        let c = parse(&with(
+            "url = \"nats://trungtam.example.vn:4222\"\noffice_id = \"phuong-hoa-khe\"\ncredentials = \"centre.nk\"",
+        ))
+        .unwrap()
+        .centre
+        .unwrap();
+        assert_eq!(c.office_id, "phuong-hoa-khe");
+        assert_eq!(c.credentials, Path::new("/etc/motcua/centre.nk"));
+        assert_eq!(c.state_every, Duration::from_secs(5));
+        check_err(
+            &with("url = \"http://x\"\noffice_id = \"a\"\ncredentials = \"k\""),
+            lines + 3,
+            "centre.url",
+        );
+        check_err(
+            &with("url = \"tls://x:4222\"\noffice_id = \"Hòa Khê\"\ncredentials = \"k\""),
+            lines + 4,
+            "centre.office_id",
+        );
+        check_err(
+            &with("url = \"nats://x\"\noffice_id = \"a\"\ncredentials = \"k\"\nstate_seconds = 0"),
+            lines + 6,
+            "centre.state_seconds",
+        );
+    }
+
+    #[test]
     fn good_config_parses_with_defaults() {
         let c = parse(GOOD).unwrap();
         assert_eq!(c.office.database, Path::new("/etc/motcua/motcua.db"));

@@ -534,6 +534,14 @@ fn a_province_viewer_sees_every_office_and_a_commune_viewer_only_its_own() {
     assert_eq!(s, 404, "another office's page");
     let (s, _) = leader_get(&centre, "xa", "sai-mat-khau", "/api/offices");
     assert_eq!(s, 401, "a wrong password signs nobody in");
+    // Five wrong passwords lock the login for a while, even against the right one.
+    for _ in 0..4 {
+        leader_get(&centre, "xa", "sai-mat-khau", "/api/offices");
+    }
+    let (s, _) = leader_get(&centre, "xa", "mat-khau-xa-01", "/api/offices");
+    assert_eq!(s, 401, "locked after five wrong passwords");
+    let (s, _) = leader_get(&centre, "tinh", "mat-khau-tinh", "/api/offices");
+    assert_eq!(s, 200, "other logins are not locked");
     // The ranking, as CSV, holds what the viewer may see.
     let (s, csv) = leader_get(
         &centre,
