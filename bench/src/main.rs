@@ -1,6 +1,7 @@
 //! `motcua-bench`: prints the queue's speed figures for BENCHMARKS.md, and runs the looping worker
 //! processes that the benchmark and the SIGKILL test start.
 
+mod centre;
 mod flood;
 mod links;
 mod predict;
@@ -109,6 +110,9 @@ enum Cmd {
     /// The twenty calls an independent speech recogniser scores for intelligibility
     /// (scripts/voice-intelligibility.sh), as WAV files and their candidate sentences.
     Voice(voice::Opts),
+    /// The province centre: office → centre lag, an offline day's catch-up, the ingest rate
+    /// and the centre's memory (release counter and motcua-centre beside this binary).
+    Centre(centre::CentreBench),
 }
 
 /// The write benchmark's office: one service, 8 counters.
@@ -141,6 +145,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Predict(p) => predict::run(&p),
         Cmd::Report(r) => reports::run(&r),
         Cmd::Voice(v) => voice::run(&v),
+        Cmd::Centre(c) => centre::run(&c),
     }
 }
 

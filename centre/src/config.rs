@@ -244,7 +244,7 @@ mod tests {
             "offices[0].id",
         );
         bad(
-            format!("[[offices]]\nid = \"x\"\nname = \"x\"\nnkey = \"SUABC\"\n"),
+            "[[offices]]\nid = \"x\"\nname = \"x\"\nnkey = \"SUABC\"\n".to_string(),
             "not a user public key",
         );
         bad(

@@ -15,6 +15,8 @@ use crate::db::{self, Incoming};
 
 /// Messages taken per batch (one PostgreSQL transaction).
 pub const BATCH: usize = 500;
+/// How long the messages already on their way are gathered into a batch after its first.
+const GATHER: Duration = Duration::from_millis(3);
 /// A repeated `Nats-Msg-Id` within this window is dropped by JetStream itself.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(600);
 
@@ -92,29 +94,36 @@ pub async fn events(
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the centre's consumer: {e}"))?;
     let known = |id: &str| cfg.office(id).is_some();
+    // Pull requests stay outstanding, so a message is taken as soon as it is stored; what came
+    // with it (up to a batch) goes into the same transaction.
+    let mut msgs = consumer
+        .stream()
+        .max_messages_per_batch(BATCH)
+        .heartbeat(Duration::from_secs(5))
+        .messages()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot fetch events: {e}"))?;
     loop {
-        let mut msgs = consumer
-            .batch()
-            .max_messages(BATCH)
-            .expires(Duration::from_millis(200))
-            .messages()
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot fetch events: {e}"))?;
-        let mut batch = Vec::new();
-        let mut taken = Vec::new();
-        while let Some(m) = msgs.next().await {
-            let m = m.map_err(|e| anyhow::anyhow!("cannot fetch events: {e}"))?;
-            let seq = m.info().map(|i| i.stream_sequence).unwrap_or(0);
-            batch.push(Incoming {
-                seq,
+        let Some(first) = msgs.next().await else {
+            anyhow::bail!("the events stream ended");
+        };
+        let mut taken = vec![first.map_err(|e| anyhow::anyhow!("cannot fetch events: {e}"))?];
+        while taken.len() < BATCH {
+            match tokio::time::timeout(GATHER, msgs.next()).await {
+                Ok(Some(m)) => {
+                    taken.push(m.map_err(|e| anyhow::anyhow!("cannot fetch events: {e}"))?)
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let batch: Vec<Incoming> = taken
+            .iter()
+            .map(|m| Incoming {
+                seq: m.info().map(|i| i.stream_sequence).unwrap_or(0),
                 subject: m.subject.to_string(),
                 payload: m.payload.to_vec(),
-            });
-            taken.push(m);
-        }
-        if batch.is_empty() {
-            continue;
-        }
+            })
+            .collect();
         let stored = db::store_batch(pg, &batch, &known).await?;
         tracing::debug!(?stored, "batch stored");
         for m in taken {

@@ -119,8 +119,15 @@ async fn ship(cfg: Config, link: CentreLink, seed: String) -> anyhow::Result<()>
     let mut failing = false;
     let mut last_state: Option<(OfficeState, Instant)> = None;
     loop {
+        let t0 = Instant::now();
         let shipped = ship_outbox(&mut store, &js, &office, &subject).await;
+        let t1 = Instant::now();
         let state = put_state(&store, &js, &office, &link, &mut last_state).await;
+        tracing::debug!(
+            outbox_ms = (t1 - t0).as_millis() as u64,
+            state_ms = t1.elapsed().as_millis() as u64,
+            "shipping round"
+        );
         match state.and(shipped) {
             Ok(more) => {
                 if failing {

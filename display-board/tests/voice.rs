@@ -226,11 +226,10 @@ fn shipped_clips_are_level_and_the_chime_no_louder_than_the_speech() {
 
 /// #18: the call of a number holding each digit, assembled as the board says it: its loudness
 /// (integrated, gated) within 1 LU of the target, and under the peak ceiling.
-/// And its length (the twenty measured calls are held to 7 s in bench/src/voice.rs): over every
-/// four-digit number with counters 1–9 the median is 6.8 s, and the numbers with the longest
-/// whole reading ("một nghìn không trăm hai mươi hai") take up to 7.44 s, which this holds.
+/// And its length: every four-digit number with counters 1–9 is called in at most 7 s with the
+/// chime; the few whose whole reading is long are said with tighter gaps.
 #[test]
-fn calls_of_every_digit_are_level_and_no_longer_than_now() {
+fn calls_of_every_digit_are_level_and_every_call_lasts_at_most_7_s() {
     use motcua::loudness::{PEAK_CEILING_DBFS, TARGET_LUFS, TOLERANCE_LU, integrated, true_peak};
     let rate = display_board::voice::RATE;
     let bank = Bank::load(None).unwrap();
@@ -255,9 +254,19 @@ fn calls_of_every_digit_are_level_and_no_longer_than_now() {
         .collect();
     all.sort_by(f64::total_cmp);
     let (p50, max) = (all[all.len() / 2], all[all.len() - 1]);
+    let tight = (1000..=9999)
+        .flat_map(|n| (1..=9).map(move |c| (n, c)))
+        .filter(|(n, c)| bank.is_tight(&script(&n.to_string(), *c)))
+        .count();
+    eprintln!("{tight} of {} calls said with the tight gaps", 9000 * 9);
+    // The twenty measured calls keep the usual gaps: the measurement holds for them as said.
+    assert!(
+        !bank.is_tight(&script("1007", 2)) && !bank.is_tight(&script("3164", 7)),
+        "the measured calls are said as measured"
+    );
+
     eprintln!("four-digit numbers, counters 1–9: median {p50:.2} s, longest {max:.2} s");
-    assert!(max <= 7.5, "longest call {max:.2} s");
-    assert!(p50 <= 7.0, "median call {p50:.2} s");
+    assert!(max <= 7.0, "longest call {max:.2} s");
 }
 
 fn board(args: &[&str]) -> std::process::Output {

@@ -15,6 +15,14 @@ const AFTER_CHIME_MS: u32 = 40;
 const BETWEEN_WORDS_MS: u32 = 40;
 /// The pause between the two readings of the number, and before the counter is said again.
 const PAUSE_MS: u32 = 100;
+/// The longest a call may last with the chime (#18).
+pub const MAX_CALL_MS: u32 = 7000;
+/// The gaps of a call that would last longer than [`MAX_CALL_MS`] with the gaps above (a few
+/// numbers whose whole reading is long, "ba nghìn ba trăm ba mươi ba"): the words of the
+/// number read whole flow without a gap, the other gaps and the pauses are shorter.
+const TIGHT_BETWEEN_WORDS_MS: u32 = 20;
+const TIGHT_WITHIN_NUMBER_MS: u32 = 0;
+const TIGHT_PAUSE_MS: u32 = 60;
 
 /// One piece of an announcement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -407,42 +415,76 @@ impl Bank {
 
     /// The silence after clip `i` of `script`, in samples: none after the last clip and after
     /// a pause (which is silence itself).
-    fn gap_after(script: &[Clip], i: usize) -> usize {
+    fn gap_after(script: &[Clip], i: usize, tight: bool) -> usize {
         let ms = match script[i] {
             _ if i + 1 == script.len() => 0,
             Clip::Pause => 0,
             Clip::Chime => AFTER_CHIME_MS,
+            _ if tight && Self::within_whole_number(script, i) => TIGHT_WITHIN_NUMBER_MS,
+            _ if tight => TIGHT_BETWEEN_WORDS_MS,
             _ => BETWEEN_WORDS_MS,
         };
         (RATE * ms / 1000) as usize
     }
 
+    /// Whether clips `i` and `i + 1` are both words of the number read whole: after the pause
+    /// that follows the digits, before "đến quầy số".
+    fn within_whole_number(script: &[Clip], i: usize) -> bool {
+        let is_word = |c: &Clip| matches!(c, Clip::Digit(_) | Clip::Word(_));
+        let Some(start) = script.iter().position(|c| *c == Clip::Pause) else {
+            return false;
+        };
+        let end = script
+            .iter()
+            .position(|c| *c == Clip::ToCounter)
+            .unwrap_or(script.len());
+        start < i && i + 1 < end && is_word(&script[i]) && is_word(&script[i + 1])
+    }
+
     /// Length in samples of one clip as rendered (a pause is [`PAUSE_MS`] of silence).
-    fn clip_len(&self, c: &Clip) -> usize {
+    fn clip_len(&self, c: &Clip, tight: bool) -> usize {
         match c {
+            Clip::Pause if tight => (RATE * TIGHT_PAUSE_MS / 1000) as usize,
             Clip::Pause => (RATE * PAUSE_MS / 1000) as usize,
             c => self.clip(c).len(),
         }
     }
 
-    /// The whole announcement as samples: clips with short silences between them.
+    /// Length in samples of `script` with the usual gaps (`tight` false) or the tight ones.
+    fn len_with(&self, script: &[Clip], tight: bool) -> usize {
+        (0..script.len())
+            .map(|i| self.clip_len(&script[i], tight) + Self::gap_after(script, i, tight))
+            .sum()
+    }
+
+    /// Whether `script` needs the tight gaps to last at most [`MAX_CALL_MS`].
+    fn tight(&self, script: &[Clip]) -> bool {
+        self.len_with(script, false) > (RATE * MAX_CALL_MS / 1000) as usize
+    }
+
+    /// The whole announcement as samples: clips with short silences between them (tighter
+    /// ones when the usual would make it last longer than [`MAX_CALL_MS`]).
     pub fn render(&self, script: &[Clip]) -> Vec<i16> {
-        let mut out = Vec::with_capacity(self.rendered_len(script));
+        let tight = self.tight(script);
+        let mut out = Vec::with_capacity(self.len_with(script, tight));
         for (i, c) in script.iter().enumerate() {
             match c {
-                Clip::Pause => out.resize(out.len() + self.clip_len(c), 0),
+                Clip::Pause => out.resize(out.len() + self.clip_len(c, tight), 0),
                 c => out.extend_from_slice(self.clip(c)),
             }
-            out.resize(out.len() + Self::gap_after(script, i), 0);
+            out.resize(out.len() + Self::gap_after(script, i, tight), 0);
         }
         out
     }
 
     /// Length in samples of [`Bank::render`] for `script`, computed from the clip lengths.
     pub fn rendered_len(&self, script: &[Clip]) -> usize {
-        (0..script.len())
-            .map(|i| self.clip_len(&script[i]) + Self::gap_after(script, i))
-            .sum()
+        self.len_with(script, self.tight(script))
+    }
+
+    /// Whether [`Bank::render`] says `script` with the tight gaps.
+    pub fn is_tight(&self, script: &[Clip]) -> bool {
+        self.tight(script)
     }
 }
 

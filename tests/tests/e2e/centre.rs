@@ -480,8 +480,13 @@ fn add_leader(w: &World, login: &str, password: &str, extra: &[&str]) {
     );
 }
 
-/// The JSON of `path` on the leaders' page after signing in as `login` (plain HTTP).
+/// The body of `path` on the leaders' page after signing in as `login` (plain HTTP).
 fn leader_get(centre: &Centre, login: &str, password: &str, path: &str) -> (u16, String) {
+    let (status, body) = leader_get_bytes(centre, login, password, path);
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn leader_get_bytes(centre: &Centre, login: &str, password: &str, path: &str) -> (u16, Vec<u8>) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -503,7 +508,7 @@ fn leader_get(centre: &Centre, login: &str, password: &str, path: &str) -> (u16,
         .unwrap();
     (
         r.status().as_u16(),
-        r.body_mut().read_to_string().unwrap_or_default(),
+        r.body_mut().read_to_vec().unwrap_or_default(),
     )
 }
 
@@ -552,6 +557,26 @@ fn a_province_viewer_sees_every_office_and_a_commune_viewer_only_its_own() {
     assert_eq!(s, 200);
     assert_eq!(csv.lines().count(), 4, "{csv}");
     assert!(csv.starts_with("Hạng,Mã trung tâm,Trung tâm"), "{csv}");
+    let (s, xlsx) = leader_get_bytes(
+        &centre,
+        "tinh",
+        "mat-khau-tinh",
+        "/report.xlsx?from=2026-11-02&to=2026-11-02",
+    );
+    assert_eq!(s, 200);
+    use calamine::Reader as _;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let sheet = book.worksheet_range("Xếp hạng").unwrap();
+    assert_eq!(
+        sheet.get_value((0, 2)),
+        Some(&calamine::Data::String("Trung tâm".into()))
+    );
+    assert_eq!(
+        sheet.get_value((1, 0)),
+        Some(&calamine::Data::Float(1.0)),
+        "a number, not text"
+    );
+    assert_eq!(sheet.height(), 4);
 }
 
 #[test]
