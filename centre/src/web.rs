@@ -555,12 +555,21 @@ async fn report_csv(
     if !ok {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
+    download(
+        "text/csv; charset=utf-8",
+        &format!("xep-hang-{from}-{to}.csv"),
+        bytes,
+    )
+}
+
+/// A file to download.
+fn download(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"xep-hang-{from}-{to}.csv\""),
+                format!("attachment; filename=\"{name}\""),
             ),
         ],
         bytes,
@@ -602,20 +611,11 @@ async fn report_xlsx(
         book.save_to_buffer()
     };
     match build() {
-        Ok(bytes) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"xep-hang-{from}-{to}.xlsx\""),
-                ),
-            ],
+        Ok(bytes) => download(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &format!("xep-hang-{from}-{to}.xlsx"),
             bytes,
-        )
-            .into_response(),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "cannot write the workbook");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

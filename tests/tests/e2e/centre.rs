@@ -360,6 +360,10 @@ fn fifty_offices_reach_the_centre_exactly_once_through_an_outage_and_a_crash() {
         .map(|o| office_event_ids(o).len() as i64)
         .sum();
     eprintln!("centre killed holding {at_kill} of {expected} events");
+    assert!(
+        at_kill < expected,
+        "the centre was killed after the catch-up, not during it"
+    );
     centre.restart();
     wait_caught_up(&w, &pg, Duration::from_secs(120));
     assert_exactly_once(&w, &pg);
